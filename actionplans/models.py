@@ -1,0 +1,1 @@
+# Filled by later issues; see ../shared/DESIGN.md for what lives here.

@@ -1,0 +1,41 @@
+"""Navigation by role. Each item is shown only to the roles it serves; later apps add theirs here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from agencies import access
+from agencies.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def _items(request: HttpRequest) -> list[tuple[str, str]]:
+    user = request.user
+    items: list[tuple[str, str]] = []
+    if user.role == Role.AGENCY_LEAD and user.agency_id:
+        items.append(("My agency", reverse("agencies:detail", args=[user.agency_id])))
+    if access.can_read_all(user):
+        if not access.can_manage(user):
+            items.append(("Overview", reverse("home")))
+        items.append(("Agencies", reverse("agencies:list")))
+    if access.can_administer(user):
+        items.append(("Administration", reverse("admin:index")))
+    return items
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    path = request.path
+    nav = [NavItem(label, url, path == url or (url != "/" and path.startswith(url))) for label, url in _items(request)]
+    return {"nav_items": nav}

@@ -1,0 +1,60 @@
+"""Celery beat schedules, kept in code so no one has to set them up by hand in the admin.
+
+`sync()` runs after every migrate and from `manage.py sync_schedules`; it is idempotent. Tasks that
+were once managed here but have been removed from SCHEDULES are disabled, never silently left running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+MANAGED = "Managed in code: neglect_portal/schedules.py. Changes made in the admin are overwritten."
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    minute: str = "0"
+    hour: str = "*"
+    day_of_week: str = "*"
+    day_of_month: str = "*"
+    month_of_year: str = "*"
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule(name="Clear expired sessions", task="agencies.tasks.clear_expired_sessions", minute="15", hour="3"),
+)
+
+
+@transaction.atomic
+def sync(schedules: tuple[Schedule, ...] = SCHEDULES) -> list[str]:
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    names = []
+    for item in schedules:
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=item.minute,
+            hour=item.hour,
+            day_of_week=item.day_of_week,
+            day_of_month=item.day_of_month,
+            month_of_year=item.month_of_year,
+            timezone=settings.TIME_ZONE,
+        )
+        PeriodicTask.objects.update_or_create(
+            name=item.name,
+            defaults={"task": item.task, "crontab": crontab, "interval": None, "enabled": True, "description": MANAGED},
+        )
+        names.append(item.name)
+    PeriodicTask.objects.filter(description=MANAGED).exclude(name__in=names).update(enabled=False)
+    return names
+
+
+def sync_after_migrate(**kwargs: Any) -> None:
+    using = kwargs.get("using", "default")
+    if using == "default":
+        sync()

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from agencies.forms import SignInForm
+
+from . import views
+
+admin.site.site_header = "Neglect portal administration"
+admin.site.site_title = "Neglect portal admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("agencies/", include("agencies.urls")),
+    path("admin/", admin.site.urls),
+]

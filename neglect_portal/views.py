@@ -1,0 +1,67 @@
+"""The composition root's own pages: the home page for each role, and /healthz."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+from agencies import access, selectors
+from agencies.models import Role
+
+log = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role == Role.AGENCY_LEAD and user.agency_id:
+        return redirect("agencies:detail", pk=user.agency_id)
+    if access.can_manage(user):
+        return redirect("agencies:list")
+    if access.can_read_all(user):
+        agencies = selectors.agency_list(user=user)
+        return render(request, "home/overview.html", {"agencies": agencies})
+    # Admins, and leads not yet linked to an agency, see what they can do next.
+    return render(request, "home/no_scope.html")
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # any failure is "not ok": the reason goes to the log, never to the caller
+        log.exception("healthz: database check failed")
+        return False
+
+
+def _broker_status() -> str:
+    if not settings.CELERY_BROKER_URL:
+        return "eager"
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception:
+        log.exception("healthz: broker check failed")
+        return "down"
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database = "ok" if _database_ok() else "down"
+    broker = _broker_status()
+    healthy = database == "ok" and broker in {"ok", "eager"}
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker},
+        status=200 if healthy else 503,
+    )
