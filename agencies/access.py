@@ -1,0 +1,72 @@
+"""Who may read and edit what: the one place the rules live.
+
+Knows people and agencies, and no app above them. Selectors in every app pass their querysets through
+`scoped`, and views fetch objects only through selectors, so an object outside a user's scope is a
+404 by construction.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+
+from .models import Agency, Role, User
+
+T = TypeVar("T", bound=Model)
+
+# Roles that read every agency's data (never edit it).
+PARTNERSHIP_READERS = frozenset({Role.ANALYST, Role.MEMBER, Role.SCRUTINEER})
+# Roles that manage the collection: quarters, indicators, accepting and returning submissions.
+MANAGERS = frozenset({Role.ANALYST})
+SCRUTINEERS = frozenset({Role.SCRUTINEER})
+SELF = "self"  # agency_field for a queryset of Agency itself
+
+
+def _active(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def scoped(qs: QuerySet[T], user: User, *, for_edit: bool = False, agency_field: str = "agency") -> QuerySet[T]:
+    """The rows of `qs` this user may read, or edit when `for_edit`.
+
+    `agency_field` names the path to the owning agency (`"return__agency"`), or `SELF` when `qs` holds
+    agencies. Partnership readers read everything and edit nothing through this rule; an agency lead
+    reads and edits only their own agency's rows; everyone else gets nothing.
+    """
+    if not _active(user):
+        return qs.none()
+    if user.role in PARTNERSHIP_READERS and not for_edit:
+        return qs
+    if user.role == Role.AGENCY_LEAD and user.agency_id:
+        lookup = "pk" if agency_field == SELF else f"{agency_field}_id"
+        return qs.filter(**{lookup: user.agency_id})
+    return qs.none()
+
+
+def can_read_all(user: User) -> bool:
+    return _active(user) and user.role in PARTNERSHIP_READERS
+
+
+def can_read(user: User, agency: Agency) -> bool:
+    return can_read_all(user) or can_edit(user, agency)
+
+
+def can_edit(user: User, agency: Agency) -> bool:
+    """May this user prepare and submit this agency's returns and plans?"""
+    return (
+        _active(user) and user.role == Role.AGENCY_LEAD and user.agency_id is not None and user.agency_id == agency.pk
+    )
+
+
+def can_manage(user: User) -> bool:
+    """Quarters, indicators, accepting and returning submissions: the partnership analyst."""
+    return _active(user) and user.role in MANAGERS
+
+
+def can_scrutinise(user: User) -> bool:
+    return _active(user) and user.role in SCRUTINEERS
+
+
+def can_administer(user: User) -> bool:
+    return _active(user) and user.is_staff

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from . import access
+from .models import Agency, Role, User
+
+
+def _people() -> Prefetch:
+    return Prefetch("people", queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"))
+
+
+def agency_list(*, user: User) -> QuerySet[Agency]:
+    return access.scoped(Agency.objects.prefetch_related(_people()), user, agency_field=access.SELF)
+
+
+def agency_for_read(*, user: User, pk: int) -> Agency:
+    return get_object_or_404(agency_list(user=user), pk=pk)
+
+
+def partnership_people(*, user: User) -> QuerySet[User]:
+    """People with partnership roles, for pages that only partnership readers see."""
+    if not access.can_read_all(user):
+        return User.objects.none()
+    people = User.objects.filter(is_active=True, agency__isnull=True).exclude(role=Role.ADMIN)
+    return people.order_by("role", "last_name")
