@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agencies.models import Agency
+from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_csc_lead_signs_in_lands_on_their_agency_and_cannot_open_police(page, demo):
+    sign_in(page, "csc.lead")
+    page.wait_for_url(re.compile(r"/agencies/\d+/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care"
+    assert "Children's Social Care" in page.get_by_test_id("who").inner_text()
+    assert "Agency lead" in page.get_by_test_id("who").inner_text()
+    screenshot(page, "csc-lead-home")
+
+    police = Agency.objects.get(name="Sussex Police")
+    response = page.goto(f"/agencies/{police.pk}/")
+    assert response.status == 404
+    assert "Sussex Police" not in page.content()
+
+
+def test_a_wrong_password_shows_the_error_summary_linking_to_the_field(page, demo):
+    sign_in(page, "csc.lead", "not-the-password")
+    summary = page.locator("[data-error-summary]")
+    assert "The username or password is not right" in summary.inner_text()
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "id_username"
+    screenshot(page, "sign-in-error")
+
+
+def test_sign_out_ends_the_session(page, demo):
+    sign_in(page, "member")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    assert page.get_by_role("status").filter(has_text="You have signed out").count() == 1
+    page.goto("/")
+    assert "/accounts/login/" in page.url

@@ -1,0 +1,160 @@
+"""Shared fixtures: named personas, service requirements, and a real Celery worker when one is configured."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from agencies.models import Role, Sector
+from neglect_portal.celery import app as celery_app
+from tests.factories import AgencyFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+PASSWORD = "correct-horse-battery"
+
+
+def require(available: bool, what: str) -> None:
+    """Skip when a service is missing locally; under REQUIRE_SERVICES=1 (CI) a missing service fails."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but is not available")
+    pytest.skip(f"{what} is not available here")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_unless_real_worker(request):
+    """Tests run tasks in-process unless they ask for the real worker: results stay deterministic."""
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+# --- personas ---------------------------------------------------------------------------------
+@pytest.fixture
+def csc(db):
+    return AgencyFactory(name="Children's Social Care", short_name="CSC", sector=Sector.SOCIAL_CARE)
+
+
+@pytest.fixture
+def police(db):
+    return AgencyFactory(name="Sussex Police", short_name="Police", sector=Sector.POLICE)
+
+
+@pytest.fixture
+def csc_lead(csc):
+    return UserFactory(username="csc.lead", first_name="Carys", last_name="Hughes", agency=csc)
+
+
+@pytest.fixture
+def police_lead(police):
+    return UserFactory(username="police.lead", first_name="Paul", last_name="Okafor", agency=police)
+
+
+@pytest.fixture
+def analyst(db):
+    return UserFactory(username="analyst", role=Role.ANALYST)
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(username="member", role=Role.MEMBER)
+
+
+@pytest.fixture
+def scrutineer(db):
+    return UserFactory(username="scrutineer", role=Role.SCRUTINEER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def no_agency_user(db):
+    """An agency lead whose account has not been linked to an agency yet."""
+    return UserFactory(username="unlinked", agency=None)
+
+
+# --- a real Celery worker -----------------------------------------------------------------------
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"])
+    return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[str]:
+    """A real `celery worker` process on its own queue, against the test database and the broker.
+
+    Yields the queue name. Needs CELERY_BROKER_URL and PostgreSQL (a worker process cannot share an
+    in-memory SQLite test database).
+    """
+    require(bool(settings.CELERY_BROKER_URL), "a Celery broker (CELERY_BROKER_URL)")
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL) for the worker to share")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "neglect_portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start (exit code {proc.poll()})")
+        yield queue
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- headless Chromium ----------------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
