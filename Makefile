@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install install-test lint check-deploy serve clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+install: $(VENV)/.installed-app
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "Neglect portal demo: open http://$(HOST):$(PORT)/ and sign in as csc.lead (or analyst, member,"
+	@echo "scrutineer, admin ...) with the password demo-pass-2020. Press Ctrl+C to stop."
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(PY) -m ruff check .
+
+# Production-like settings must pass Django's deployment checks with no warnings.
+check-deploy: install
+	DEBUG=off SECRET_KEY='ci-only-7c1f0a9e3b2d4c8f6a5e1d0b9c8a7f6e5d4c3b2a1f0e9d8c7b6a5' \
+	ALLOWED_HOSTS=portal.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3 var/staticfiles
