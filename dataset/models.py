@@ -1,1 +1,238 @@
-# Filled by later issues; see ../shared/DESIGN.md for what lives here.
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency, User
+from neglect_portal.lifecycle import EDITABLE, State
+from neglect_portal.strategy import Objective
+
+from . import periods
+
+
+class HistorySource(models.TextChoices):
+    FORM = "form", "Form"
+    UPLOAD = "upload", "Upload"
+    REVIEW = "review", "Review"
+    REOPEN = "reopen", "Reopen"
+    SYSTEM = "system", "System"
+    ADMIN = "admin", "Admin"
+
+
+class HowChanged(models.Model):
+    """Extra column on every historical record: how the change was made (form, upload, reopen...)."""
+
+    history_source = models.CharField(max_length=10, choices=HistorySource.choices, default=HistorySource.SYSTEM)
+
+    class Meta:
+        abstract = True
+
+
+class Unit(models.TextChoices):
+    COUNT = "count", "Count"
+    PERCENTAGE = "percentage", "Percentage"
+    RATE_PER_10K = "rate_per_10k", "Rate per 10,000 children"
+    MEAN = "mean", "Mean"
+
+
+RATIO_UNITS = frozenset({Unit.PERCENTAGE, Unit.RATE_PER_10K, Unit.MEAN})
+
+
+class Polarity(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+    NEITHER = "neither", "Neither: context, not a target"
+
+
+class Indicator(models.Model):
+    code = models.CharField(max_length=10, unique=True, help_text="Short unique code, e.g. N16.")
+    title = models.CharField(max_length=200)
+    definition = models.TextField(help_text="Plain English: what is counted, from which system, for which cohort.")
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    numerator_label = models.CharField(max_length=120, blank=True, help_text="Ratios and means: what is counted.")
+    denominator_label = models.CharField(max_length=120, blank=True, help_text="Ratios and means: out of what.")
+    allow_negative = models.BooleanField(
+        default=False, help_text="Means of a change (e.g. confidence before and after) may be negative."
+    )
+    polarity = models.CharField(max_length=10, choices=Polarity.choices, default=Polarity.NEITHER)
+    objective = models.CharField(max_length=12, choices=Objective.choices)
+    suppliers = models.ManyToManyField(Agency, related_name="indicators", help_text="The agencies that report it.")
+    target = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    red_threshold = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="RAG: at or better than the target is green; worse than this is red; between is amber.",
+    )
+    tolerance_pct = models.DecimalField(
+        "quarter-on-quarter tolerance (%)",
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal("25"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="A change from the previous quarter larger than this must be explained.",
+    )
+    benchmark_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    benchmark_source = models.CharField(max_length=200, blank=True)
+    benchmark_year = models.CharField(max_length=20, blank=True)
+    active = models.BooleanField(default=True, help_text="Retired indicators keep their data but are not collected.")
+
+    history = HistoricalRecords(bases=[HowChanged], m2m_fields=[suppliers])
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dataset:indicator_edit", args=[self.pk])
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.unit in RATIO_UNITS
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.is_ratio and not (self.numerator_label and self.denominator_label):
+            for name in ("numerator_label", "denominator_label"):
+                if not getattr(self, name):
+                    errors[name] = "A percentage, rate or mean needs both a numerator and a denominator label."
+        if self.red_threshold is not None:
+            if self.target is None:
+                errors["red_threshold"] = "Set a target before a red threshold."
+            elif self.polarity == Polarity.NEITHER:
+                errors["red_threshold"] = "An indicator with no better direction cannot be RAG rated."
+            elif self.polarity == Polarity.HIGHER and self.red_threshold >= self.target:
+                errors["red_threshold"] = "Higher is better, so the red threshold must be below the target."
+            elif self.polarity == Polarity.LOWER and self.red_threshold <= self.target:
+                errors["red_threshold"] = "Lower is better, so the red threshold must be above the target."
+        if self.benchmark_value is not None and not self.benchmark_source:
+            errors["benchmark_source"] = "Say where the benchmark comes from."
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReportingPeriod(models.Model):
+    year = models.PositiveSmallIntegerField(help_text="The year the financial year starts: 2020 for 2020-21.")
+    quarter = models.PositiveSmallIntegerField(choices=[(n, f"Q{n}") for n in range(1, 5)])
+    opens_on = models.DateField(help_text="Agencies can start their return from this day.")
+    due_on = models.DateField(help_text="Returns should be submitted by this day.")
+    locks_on = models.DateField(help_text="From this day returns can no longer be changed.")
+
+    history = HistoricalRecords(bases=[HowChanged])
+
+    class Meta:
+        ordering = ["year", "quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "quarter"], name="one_period_per_quarter"),
+            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="quarter_1_to_4"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def as_quarter(self) -> periods.Quarter:
+        return periods.Quarter(self.year, self.quarter)
+
+    @property
+    def label(self) -> str:
+        return self.as_quarter.label
+
+    @property
+    def start(self) -> date:
+        return self.as_quarter.start
+
+    @property
+    def end(self) -> date:
+        return self.as_quarter.end
+
+    def is_locked(self, today: date | None = None) -> bool:
+        return (today or timezone.localdate()) >= self.locks_on
+
+    def is_open(self, today: date | None = None) -> bool:
+        return (today or timezone.localdate()) >= self.opens_on
+
+    def clean(self) -> None:
+        errors = {}
+        if self.opens_on and self.due_on and self.due_on < self.opens_on:
+            errors["due_on"] = "The due date cannot be before the quarter opens."
+        if self.due_on and self.locks_on and self.locks_on <= self.due_on:
+            errors["locks_on"] = "The lock date must be after the due date."
+        if errors:
+            raise ValidationError(errors)
+
+
+class NotAvailableReason(models.TextChoices):
+    NOT_COLLECTED = "not_collected", "Not collected"
+    SYSTEM_CHANGE = "system_change", "System change"
+    OPERATIONAL_PRESSURE = "operational_pressure", "Operational pressure"
+    OTHER = "other", "Other"
+
+
+class Return(models.Model):
+    """One agency's return for one quarter."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="returns")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="returns")
+    status = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    # Bumped on every saved change: a save that saw an older version is refused, never merged silently.
+    version = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(default=1, help_text="Goes up each time an accepted return is reopened.")
+    status_reason = models.TextField(blank=True, help_text="The reason given for the last status change.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords(bases=[HowChanged])
+
+    class Meta:
+        ordering = ["-period__year", "-period__quarter", "agency__name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "period"], name="one_return_per_agency_quarter")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} return for {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dataset:return_detail", args=[self.pk])
+
+    @property
+    def is_editable_state(self) -> bool:
+        return self.status in EDITABLE
+
+
+class ReturnValue(models.Model):
+    """One indicator's figures in a return, kept exactly as typed so a draft never loses anything."""
+
+    ret = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="values", db_column="return_id")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    numerator = models.CharField(max_length=40, blank=True)
+    denominator = models.CharField(max_length=40, blank=True)
+    value = models.CharField(max_length=40, blank=True)
+    not_available_reason = models.CharField(max_length=24, choices=NotAvailableReason.choices, blank=True)
+    expected_on = models.DateField("expected by", null=True, blank=True)
+    commentary = models.TextField(blank=True)
+    # The return's version in which this value last changed: marks what changed under a conflicting editor.
+    changed_in_version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(bases=[HowChanged])
+
+    class Meta:
+        ordering = ["indicator__code"]
+        constraints = [models.UniqueConstraint(fields=["ret", "indicator"], name="one_value_per_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} in {self.ret}"
