@@ -1,42 +1,11 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 
-
-class Outline(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.title = ""
-        self.headings: list[int] = []
-        self.skip_link = False
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "title":
-            self._in_title = True
-        if re.fullmatch(r"h[1-6]", tag):
-            self.headings.append(int(tag[1]))
-        if tag == "a" and attrs.get("href") == "#main" and "skip-link" in (attrs.get("class") or ""):
-            self.skip_link = True
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
-
-
-def outline(response) -> Outline:
-    parsed = Outline()
-    parsed.feed(response.content.decode())
-    return parsed
+from tests.pages import assert_accessible_outline, outline
 
 
 @pytest.mark.parametrize(
@@ -109,9 +78,7 @@ def test_pages_have_a_unique_title_one_h1_ordered_headings_and_a_skip_link(clien
     for url, response in pages.items():
         parsed = outline(response)
         assert response.status_code == 200, url
-        assert parsed.headings.count(1) == 1 and parsed.headings[0] == 1, url
-        assert all(b - a <= 1 for a, b in zip(parsed.headings, parsed.headings[1:], strict=False)), url
-        assert parsed.skip_link, url
+        assert_accessible_outline(url, parsed)
         titles.add(parsed.title.strip())
     assert len(titles) == len(pages)
 
