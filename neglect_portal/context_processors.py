@@ -23,10 +23,17 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if user.role == Role.AGENCY_LEAD and user.agency_id:
         items.append(("My agency", reverse("agencies:detail", args=[user.agency_id])))
+        items.append(("Returns", reverse("dataset:return_list")))
     if access.can_read_all(user):
         if not access.can_manage(user):
             items.append(("Overview", reverse("home")))
         items.append(("Agencies", reverse("agencies:list")))
+        items.append(("Returns", reverse("dataset:return_list")))
+    if access.can_manage(user):
+        items.append(("Review", reverse("dataset:review_queue")))
+        items.append(("Quarters", reverse("dataset:period_list")))
+    if user.role != Role.ADMIN and (user.agency_id or access.can_read_all(user)):
+        items.append(("Indicators", reverse("dataset:indicator_list")))
     if access.can_administer(user):
         items.append(("Administration", reverse("admin:index")))
     return items

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("agencies/", include("agencies.urls")),
+    path("", include("dataset.urls")),
     path("admin/", admin.site.urls),
 ]

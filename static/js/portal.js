@@ -31,7 +31,29 @@
     });
   }
 
+  // Return form: show the percentage, rate or mean as the numerator and denominator are typed.
+  var SCALE = { percentage: 100, rate_per_10k: 10000, mean: 1 };
+  function parse(text) {
+    var clean = (text || "").trim().replace(/,/g, "");
+    return /^-?\d+(\.\d+)?$/.test(clean) ? parseFloat(clean) : null;
+  }
+  function liveRatio(row) {
+    var unit = row.dataset.unit;
+    var out = row.querySelector("output[data-computed]");
+    var inputs = row.querySelectorAll("input[data-figure]");
+    if (!out || inputs.length !== 2 || !(unit in SCALE)) return;
+    function update() {
+      var n = parse(inputs[0].value), d = parse(inputs[1].value);
+      if (n === null || d === null || d === 0) { out.textContent = "–"; return; }
+      var v = (n / d) * SCALE[unit];
+      var text = v.toLocaleString("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      out.textContent = unit === "percentage" ? text + "%" : unit === "rate_per_10k" ? text + " per 10,000" : text;
+    }
+    inputs.forEach(function (input) { input.addEventListener("input", update); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("fieldset.indicator-row").forEach(liveRatio);
     document.querySelectorAll("[data-error-summary]").forEach(enhanceErrorSummary);
     document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
   });
