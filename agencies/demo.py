@@ -26,3 +26,36 @@ PARTNERSHIP_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
     ("scrutineer", "Sam", "Whitfield", Role.SCRUTINEER),
     ("admin", "Ada", "Price", Role.ADMIN),
 )
+
+
+def seed_partnership() -> tuple[int, int]:
+    """Create or update the demo agencies and people; returns (agencies, users). Safe to run twice."""
+    from .models import Agency, User
+
+    def person(username: str, first: str, last: str, role: str, agency: Agency | None) -> None:
+        is_admin = role == Role.ADMIN
+        user, created = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.org",
+                "role": role,
+                "agency": agency,
+                "is_active": True,
+                "is_staff": is_admin,
+                "is_superuser": is_admin,
+            },
+        )
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+
+    for name, short, sector, username, first, last in AGENCIES:
+        agency, _ = Agency.objects.update_or_create(
+            name=name, defaults={"short_name": short, "sector": sector, "active": True}
+        )
+        person(username, first, last, Role.AGENCY_LEAD, agency)
+    for username, first, last, role in PARTNERSHIP_PEOPLE:
+        person(username, first, last, role, None)
+    return len(AGENCIES), len(AGENCIES) + len(PARTNERSHIP_PEOPLE)
