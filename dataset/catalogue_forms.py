@@ -103,8 +103,8 @@ class PeriodDatesForm(forms.ModelForm):
 
     class Meta:
         model = ReportingPeriod
-        fields = ["opens_on", "due_on", "locks_on"]
-        labels = {"opens_on": "Opens on", "due_on": "Due on", "locks_on": "Locks on"}
+        fields = ["opens_on", "due_on", "locks_on", "note"]
+        labels = {"opens_on": "Opens on", "due_on": "Due on", "locks_on": "Locks on", "note": "Note for agencies"}
         widgets = {"opens_on": _DATE, "due_on": _DATE, "locks_on": _DATE}
 
     def __init__(self, *args: Any, locked: bool, **kwargs: Any) -> None:

@@ -171,6 +171,7 @@ def period_update_dates(
     reason: str,
     acting_user: User | None,
     today: date,
+    note: str | None = None,
 ) -> ReportingPeriod:
     """Change a quarter's dates. A quarter that is already locked needs a reason, which goes into its history.
 
@@ -182,7 +183,9 @@ def period_update_dates(
         raise ValidationError(
             {"reason": f"{locked.label} locked on {selectors.long_date(locked.locks_on)}, so say why its dates change."}
         )
-    new = {"opens_on": opens_on, "due_on": due_on, "locks_on": locks_on}
+    new: dict[str, object] = {"opens_on": opens_on, "due_on": due_on, "locks_on": locks_on}
+    if note is not None:
+        new["note"] = note.strip()
     changed = [name for name, value in new.items() if getattr(locked, name) != value]
     if not changed:
         return locked

@@ -159,6 +159,7 @@ def period_edit(request: HttpRequest, pk: int) -> HttpResponse:
             opens_on=form.cleaned_data["opens_on"],
             due_on=form.cleaned_data["due_on"],
             locks_on=form.cleaned_data["locks_on"],
+            note=form.cleaned_data["note"],
             reason=form.cleaned_data["reason"],
             acting_user=request.user,
             today=today,

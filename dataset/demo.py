@@ -432,13 +432,24 @@ def _timestamps(rng: random.Random, period: ReportingPeriod, today: date) -> tup
 def _seed_periods(today: date, analyst: User | None) -> tuple[dict[Quarter, ReportingPeriod], int, int]:
     existing = {p.as_quarter: p for p in ReportingPeriod.objects.all()}
     current_dates = (periods.default_dates(CURRENT)[0], today + timedelta(days=10), today + timedelta(days=40))
+    note = (
+        f"Demo: {CURRENT.label} is kept open so the demo can be used today. Its due and lock dates were set "
+        f"relative to the day the demo was loaded ({today:%d %B %Y}): due in 10 days, locking 30 days later."
+    )
     missing = []
     for quarter in QUARTERS:
         if quarter in existing:
             continue
         opens, due, locks = current_dates if quarter == CURRENT else periods.default_dates(quarter)
         missing.append(
-            ReportingPeriod(year=quarter.year, quarter=quarter.number, opens_on=opens, due_on=due, locks_on=locks)
+            ReportingPeriod(
+                year=quarter.year,
+                quarter=quarter.number,
+                opens_on=opens,
+                due_on=due,
+                locks_on=locks,
+                note=note if quarter == CURRENT else "",
+            )
         )
     if missing:
         bulk_create_with_history(
@@ -453,8 +464,9 @@ def _seed_periods(today: date, analyst: User | None) -> tuple[dict[Quarter, Repo
     if current and (current.due_on, current.locks_on) != current_dates[1:]:
         # Re-run on another day: the open demo quarter stays open, due in ten days.
         current.due_on, current.locks_on = current_dates[1:]
+        current.note = note
         record_as(current, user=analyst, source=HistorySource.SYSTEM, reason=f"{CHANGE_REASON}: due in ten days")
-        current.save(update_fields=["due_on", "locks_on"])
+        current.save(update_fields=["due_on", "locks_on", "note"])
         updated = 1
     by_quarter = {p.as_quarter: p for p in ReportingPeriod.objects.filter(year__in={q.year for q in QUARTERS})}
     return by_quarter, len(missing), updated

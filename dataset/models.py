@@ -127,6 +127,9 @@ class ReportingPeriod(models.Model):
     opens_on = models.DateField(help_text="Agencies can start their return from this day.")
     due_on = models.DateField(help_text="Returns should be submitted by this day.")
     locks_on = models.DateField(help_text="From this day returns can no longer be changed.")
+    note = models.CharField(
+        max_length=300, blank=True, help_text="Shown to everyone with the quarter's dates, e.g. why a date moved."
+    )
 
     history = HistoricalRecords(bases=[HowChanged])
 

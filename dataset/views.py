@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
@@ -15,6 +15,7 @@ from .forms import AcceptManyForm, ReasonForm, ReturnValuesForm, VersionForm, fi
 from .models import ReportingPeriod
 
 
+@require_safe
 def return_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     returns = selectors.returns_readable(user=user)
@@ -64,11 +65,13 @@ def _page(request: HttpRequest, ret, template: str, status: int = 200, **context
     )
 
 
+@require_safe
 def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_read(user=request.user, pk=pk)
     return _page(request, ret, "dataset/return_detail.html")
 
 
+@require_safe
 def return_history(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_read(user=request.user, pk=pk)
     timeline, changes = selectors.return_history(ret=ret)
@@ -227,6 +230,7 @@ def return_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _with_reason(request, pk, services.return_reopen, "reopened for amendment")
 
 
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not access.can_manage(request.user):
         raise Http404("Not found")

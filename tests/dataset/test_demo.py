@@ -114,6 +114,7 @@ def test_it_creates_seventeen_quarters_and_keeps_2020_21_q1_open_from_today(seed
     assert current.opens_on == date(2020, 7, 1)
     assert current.due_on == TODAY + timedelta(days=10)
     assert current.locks_on == current.due_on + timedelta(days=30)
+    assert current.note.startswith("Demo: 2020-21 Q1 is kept open so the demo can be used today")
     earlier = ReportingPeriod.objects.get(year=2019, quarter=4)
     assert (earlier.opens_on, earlier.due_on, earlier.locks_on) == default_dates(Quarter(2019, 4))
 

@@ -105,8 +105,10 @@ def test_only_the_analyst_is_offered_edit_and_add(client, csc_lead, analyst, q1)
 
 
 # --- editing dates ---------------------------------------------------------------------------------
-def dates(opens: str = "2020-07-01", due: str = "2020-07-31", locks: str = "2020-08-31", reason: str = "") -> dict:
-    return {"opens_on": opens, "due_on": due, "locks_on": locks, "reason": reason}
+def dates(
+    opens: str = "2020-07-01", due: str = "2020-07-31", locks: str = "2020-08-31", reason: str = "", note: str = ""
+) -> dict:
+    return {"opens_on": opens, "due_on": due, "locks_on": locks, "reason": reason, "note": note}
 
 
 def test_the_analyst_moves_a_due_date_and_it_is_recorded(client, analyst, q1):
@@ -115,11 +117,12 @@ def test_the_analyst_moves_a_due_date_and_it_is_recorded(client, analyst, q1):
 
     with on(date(2020, 7, 14)):
         assert 'value="2020-07-28"' in page(client.get(url))
-        response = client.post(url, dates(reason="Bank holiday moved"), follow=True)
+        response = client.post(url, dates(reason="Bank holiday moved", note="Extended: Covid-19"), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("dataset:period_list")
     q1.refresh_from_db()
     assert (q1.due_on, q1.locks_on) == (date(2020, 7, 31), date(2020, 8, 31))
+    assert q1.note == "Extended: Covid-19" and "Extended: Covid-19" in page(response)
     latest = newest(q1)
     assert latest.history_user == analyst and latest.history_source == HistorySource.FORM
     assert latest.history_change_reason == "Bank holiday moved"

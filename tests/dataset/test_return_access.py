@@ -104,3 +104,12 @@ def test_the_review_queue_is_the_analysts_alone(client, csc_lead, member, analys
         assert client.post(reverse("dataset:review_accept_many"), {"returns": [csc_return.pk]}).status_code in (
             {code} if code == 404 else {400, 302}
         )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", ["return_detail", "return_history"])
+def test_read_pages_do_not_answer_a_post(client, request, csc_return, persona, name):
+    client.force_login(request.getfixturevalue(persona))
+    before = snapshot()
+    assert client.post(reverse(f"dataset:{name}", args=[csc_return.pk]), {"N28-value": "9"}).status_code == 405
+    assert snapshot() == before
