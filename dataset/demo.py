@@ -461,7 +461,7 @@ def _seed_periods(today: date, analyst: User | None) -> tuple[dict[Quarter, Repo
         )
     updated = 0
     current = existing.get(CURRENT)
-    if current and (current.due_on, current.locks_on) != current_dates[1:]:
+    if current and ((current.due_on, current.locks_on) != current_dates[1:] or current.note != note):
         # Re-run on another day: the open demo quarter stays open, due in ten days.
         current.due_on, current.locks_on = current_dates[1:]
         current.note = note

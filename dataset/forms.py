@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Indicator, NotAvailableReason
+from neglect_portal.lifecycle import State
+
+from .models import Indicator, NotAvailableReason, ReportingPeriod
 
 REASONS = [("", "Available: figures entered"), *NotAvailableReason.choices]
 
@@ -96,6 +98,36 @@ class ReturnValuesForm(forms.Form):
                 for name in ("numerator", "denominator", "value", "not_available_reason", "commentary")
             }
         return out
+
+
+class ReturnFilterForm(forms.Form):
+    """Narrow the returns list; kept in the URL so a view can be shared."""
+
+    period = forms.ModelChoiceField(
+        queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
+        required=False,
+        empty_label="All quarters",
+        label="Quarter",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *State.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].label_from_instance = lambda period: period.label
+
+    def apply(self, returns):
+        if not self.is_valid():
+            return returns
+        if self.cleaned_data["period"]:
+            returns = returns.filter(period=self.cleaned_data["period"])
+        if self.cleaned_data["status"]:
+            returns = returns.filter(status=self.cleaned_data["status"])
+        return returns
 
 
 class VersionForm(forms.Form):

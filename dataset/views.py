@@ -11,7 +11,7 @@ from agencies import access
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
 
 from . import selectors, services
-from .forms import AcceptManyForm, ReasonForm, ReturnValuesForm, VersionForm, field_name
+from .forms import AcceptManyForm, ReasonForm, ReturnFilterForm, ReturnValuesForm, VersionForm, field_name
 from .models import ReportingPeriod
 
 
@@ -19,6 +19,12 @@ from .models import ReportingPeriod
 def return_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     returns = selectors.returns_readable(user=user)
+    data = request.GET.copy()
+    if "period" not in data and not user.agency_id:
+        # Partnership readers start on the latest quarter rather than every return ever made.
+        latest = selectors.open_periods().first()
+        data["period"] = str(latest.pk) if latest else ""
+    filters = ReturnFilterForm(data)
     to_start = []
     if user.agency_id and access.can_edit(user, user.agency):
         started = set(returns.values_list("period_id", flat=True))
@@ -26,7 +32,12 @@ def return_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dataset/return_list.html",
-        {"returns": returns, "to_start": to_start, "can_manage": access.can_manage(user)},
+        {
+            "returns": filters.apply(returns),
+            "filters": filters,
+            "to_start": to_start,
+            "can_manage": access.can_manage(user),
+        },
     )
 
 
