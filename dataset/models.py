@@ -239,3 +239,63 @@ class ReturnValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} in {self.ret}"
+
+
+class Upload(models.Model):
+    """A spreadsheet uploaded onto a return: kept between the dry run and Confirm, and afterwards as a record."""
+
+    ret = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="uploads")
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField(help_text="The file exactly as uploaded (at most 2 MB).")
+    sha256 = models.CharField(max_length=64)
+    # The return's version when the dry run was shown: Confirm after anyone else's save is a conflict.
+    seen_version = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} onto {self.ret}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due in 7 days"
+    DUE_TODAY = "due_today", "Due today"
+    OVERDUE = "overdue", "Overdue"
+    MANUAL = "manual", "Sent by the partnership analyst"
+    DIGEST = "digest", "Weekly digest to the analyst"
+
+
+class Reminder(models.Model):
+    """An email chasing a return (or the analyst's weekly digest). Recorded before sending, so a retried job
+    finds it and does not send twice, and nobody is chased twice in an hour."""
+
+    kind = models.CharField(max_length=12, choices=ReminderKind.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders")
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
+    )
+    occasion = models.DateField(help_text="The day this reminder is for: one of each kind per agency per day.")
+    recipients = models.TextField(help_text="Email addresses, one per line.")
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "agency", "period", "occasion"],
+                condition=~models.Q(kind__in=["manual", "digest"]),
+                name="one_scheduled_reminder_per_agency_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "occasion"], condition=models.Q(kind="digest"), name="one_digest_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.agency or 'the analyst'} on {self.occasion}"

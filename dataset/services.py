@@ -104,9 +104,10 @@ def return_start(*, agency: Agency, period: ReportingPeriod, acting_user: User, 
 
 
 def _clean(data: Mapping[str, object]) -> dict[str, object]:
-    cleaned: dict[str, object] = {name: str(data.get(name) or "").strip() for name in TEXT_FIELDS}
-    cleaned["commentary"] = str(data.get("commentary") or "").strip()
-    cleaned["expected_on"] = data.get("expected_on") or None
+    """Only the fields given: an upload, which has no expected date, leaves the stored one alone."""
+    cleaned: dict[str, object] = {name: str(data.get(name) or "").strip() for name in TEXT_FIELDS if name in data}
+    if "expected_on" in data:
+        cleaned["expected_on"] = data.get("expected_on") or None
     return cleaned
 
 
