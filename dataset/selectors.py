@@ -113,7 +113,7 @@ class ObjectiveGroup:
 
 
 def value_input(
-    indicator: Indicator, value: ReturnValue | None, overrides: dict | None = None
+    indicator: Indicator, value: ReturnValue | None, overrides: dict | None = None, row: int | None = None
 ) -> validation.ValueInput:
     data = {name: getattr(value, name, "") or "" for name in VALUE_FIELDS if name != "expected_on"}
     if overrides:
@@ -131,6 +131,7 @@ def value_input(
         denominator_label=indicator.denominator_label or "Denominator",
         allow_negative=indicator.allow_negative,
         tolerance=indicator.tolerance_pct,
+        row=row,
     )
 
 
@@ -167,12 +168,13 @@ def validation_history(ret: Return, past: dict[str, dict[int, Decimal]]) -> dict
 
 
 def return_rows(
-    *, ret: Return, overrides: dict[str, dict] | None = None
+    *, ret: Return, overrides: dict[str, dict] | None = None, row_numbers: dict[str, int] | None = None
 ) -> tuple[list[ObjectiveGroup], validation.Problems]:
     """The page's rows grouped by objective, with history beside each, and the problems of the values shown.
 
-    `overrides` are typed-but-unsaved inputs (a refused save): they are validated and shown instead of
-    what is stored.
+    `overrides` are typed-but-unsaved inputs (a refused save, or an uploaded file in its dry run): they are
+    validated and shown instead of what is stored. `row_numbers` (code -> spreadsheet row) puts the row in
+    each message, for uploads.
     """
     stored = {v.indicator_id: v for v in ret.values.select_related("indicator")}
     indicators = {i.pk: i for i in expected_indicators(agency=ret.agency)}
@@ -182,7 +184,10 @@ def return_rows(
     past = accepted_history(ret=ret, indicators=ordered)
     history = validation_history(ret, past)
     quarter = ret.period.as_quarter
-    inputs = {i.code: value_input(i, stored.get(i.pk), (overrides or {}).get(i.code)) for i in ordered}
+    inputs = {
+        i.code: value_input(i, stored.get(i.pk), (overrides or {}).get(i.code), (row_numbers or {}).get(i.code))
+        for i in ordered
+    }
     problems = validation.check_return(inputs.values(), history)
     groups: dict[str, list[Row]] = defaultdict(list)
     for indicator in ordered:

@@ -6,47 +6,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0002_alter_historicalagency_history_change_reason_and_more'),
-        ('dataset', '0002_period_note'),
+        ("agencies", "0002_alter_historicalagency_history_change_reason_and_more"),
+        ("dataset", "0002_period_note"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Upload',
+            name="Upload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('content', models.BinaryField(help_text='The file exactly as uploaded (at most 2 MB).')),
-                ('sha256', models.CharField(max_length=64)),
-                ('seen_version', models.PositiveIntegerField()),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('ret', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='uploads', to='dataset.return')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file_name", models.CharField(max_length=255)),
+                ("content", models.BinaryField(help_text="The file exactly as uploaded (at most 2 MB).")),
+                ("sha256", models.CharField(max_length=64)),
+                ("seen_version", models.PositiveIntegerField()),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ret",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="uploads", to="dataset.return"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at'],
+                "ordering": ["-uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due_soon', 'Due in 7 days'), ('due_today', 'Due today'), ('overdue', 'Overdue'), ('manual', 'Sent by the partnership analyst'), ('digest', 'Weekly digest to the analyst')], max_length=12)),
-                ('occasion', models.DateField(help_text='The day this reminder is for: one of each kind per agency per day.')),
-                ('recipients', models.TextField(help_text='Email addresses, one per line.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reminders', to='agencies.agency')),
-                ('period', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reminders', to='dataset.reportingperiod')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due_soon", "Due in 7 days"),
+                            ("due_today", "Due today"),
+                            ("overdue", "Overdue"),
+                            ("manual", "Sent by the partnership analyst"),
+                            ("digest", "Weekly digest to the analyst"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "occasion",
+                    models.DateField(help_text="The day this reminder is for: one of each kind per agency per day."),
+                ),
+                ("recipients", models.TextField(help_text="Email addresses, one per line.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reminders",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reminders",
+                        to="dataset.reportingperiod",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('kind__in', ['manual', 'digest']), _negated=True), fields=('kind', 'agency', 'period', 'occasion'), name='one_scheduled_reminder_per_agency_per_day'), models.UniqueConstraint(condition=models.Q(('kind', 'digest')), fields=('kind', 'occasion'), name='one_digest_per_day')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind__in", ["manual", "digest"]), _negated=True),
+                        fields=("kind", "agency", "period", "occasion"),
+                        name="one_scheduled_reminder_per_agency_per_day",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "digest")), fields=("kind", "occasion"), name="one_digest_per_day"
+                    ),
+                ],
             },
         ),
     ]
