@@ -16,4 +16,6 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("review/accept/", views.review_accept_many, name="review_accept_many"),
     path("", include("dataset.catalogue_urls")),
+    path("", include("dataset.upload_urls")),
+    path("", include("dataset.tracker_urls")),
 ]

@@ -1,0 +1,3 @@
+"""Included by dataset/urls.py inside the dataset namespace."""
+
+urlpatterns: list = []
