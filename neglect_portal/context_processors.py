@@ -29,8 +29,10 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
             items.append(("Overview", reverse("home")))
         items.append(("Agencies", reverse("agencies:list")))
         items.append(("Returns", reverse("dataset:return_list")))
+        items.append(("Tracker", reverse("dataset:tracker")))
     if access.can_manage(user):
         items.append(("Review", reverse("dataset:review_queue")))
+        items.append(("Chase", reverse("dataset:chase_list")))
         items.append(("Quarters", reverse("dataset:period_list")))
     if user.role != Role.ADMIN and (user.agency_id or access.can_read_all(user)):
         items.append(("Indicators", reverse("dataset:indicator_list")))

@@ -115,16 +115,23 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db) -> Iterator[str]:
+def celery_worker_env() -> dict[str, str]:
+    """Extra environment for the worker process. Override it in a test module, e.g. to read the worker's emails:
+    `return {"EMAIL_URL": f"filemail://{tmp_path}"}`."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker(transactional_db, celery_worker_env) -> Iterator[str]:
     """A real `celery worker` process on its own queue, against the test database and the broker.
 
     Yields the queue name. Needs CELERY_BROKER_URL and PostgreSQL (a worker process cannot share an
-    in-memory SQLite test database).
+    in-memory SQLite test database). `celery_worker_env` adds to the worker's environment.
     """
     require(bool(settings.CELERY_BROKER_URL), "a Celery broker (CELERY_BROKER_URL)")
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL) for the worker to share")
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
+    env = {**os.environ, **celery_worker_env, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
     proc = subprocess.Popen(
         [
             sys.executable,
