@@ -72,7 +72,7 @@ class PartnershipValue:
     @property
     def partial(self) -> bool:
         """Missing an expected agency: not compared as if it were whole."""
-        return set(self.contributors) != set(self.expected)
+        return bool(self.missing)
 
     @property
     def missing(self) -> tuple[str, ...]:
