@@ -144,7 +144,7 @@ def _row_cells(row: TemplateRow) -> list[object]:
     ]
 
 
-def _set(cell, value: object) -> None:
+def set_cell(cell, value: object) -> None:
     """Write a value; text that a spreadsheet would run as a formula is written as text."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -204,7 +204,7 @@ def write_xlsx(info: TemplateInfo, rows: Sequence[TemplateRow]) -> bytes:
     letter = {name: get_column_letter(i) for i, name in enumerate(columns, start=1)}
     for i, name in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=i)
-        _set(cell, name)
+        set_cell(cell, name)
         cell.font = Font(bold=True)
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS[name]
 
@@ -237,9 +237,9 @@ def write_xlsx(info: TemplateInfo, rows: Sequence[TemplateRow]) -> bytes:
 
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(_row_cells(row), start=1):
-            _set(ws.cell(row=r, column=c), value)
+            set_cell(ws.cell(row=r, column=c), value)
         for c, value in enumerate((row.previous, row.year_earlier, row.definition), start=len(INPUT_COLUMNS) + 1):
-            _set(ws.cell(row=r, column=c), value)
+            set_cell(ws.cell(row=r, column=c), value)
         uses = validation.FIELDS_BY_UNIT.get(row.unit, ())
         for name in columns:
             cell = ws[f"{letter[name]}{r}"]
@@ -308,14 +308,14 @@ def _about_sheet(wb: Workbook, info: TemplateInfo, count: int) -> None:
         f"Limits: {MAX_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows. Saved as .xlsx or as CSV (UTF-8).",
     ]
     for r, (label, value) in enumerate(facts, start=1):
-        _set(ws.cell(row=r, column=1), label)
+        set_cell(ws.cell(row=r, column=1), label)
         ws.cell(row=r, column=1).font = Font(bold=True)
-        _set(ws.cell(row=r, column=2), value)
+        set_cell(ws.cell(row=r, column=2), value)
     start = len(facts) + 2
-    _set(ws.cell(row=start, column=1), "How to fill it in")
+    set_cell(ws.cell(row=start, column=1), "How to fill it in")
     ws.cell(row=start, column=1).font = Font(bold=True)
     for r, text in enumerate(instructions, start=start + 1):
-        _set(ws.cell(row=r, column=1), text)
+        set_cell(ws.cell(row=r, column=1), text)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 40
     ws.protection.sheet = True
@@ -335,7 +335,7 @@ def _properties(wb: Workbook, info: TemplateInfo) -> None:
     wb.custom_doc_props.append(IntProperty(name="version", value=info.version))
 
 
-def _csv_text(value: object) -> str:
+def csv_text(value: object) -> str:
     if isinstance(value, str):
         return "'" + value if is_dangerous(value) else value
     if isinstance(value, Decimal):
@@ -349,7 +349,7 @@ def write_csv(rows: Iterable[TemplateRow]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(INPUT_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_text(value) for value in _row_cells(row)])
+        writer.writerow([csv_text(value) for value in _row_cells(row)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
