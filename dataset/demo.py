@@ -24,7 +24,16 @@ from neglect_portal.lifecycle import State
 
 from . import periods, validation
 from .history import history_attrs, record_as
-from .models import HistorySource, Indicator, NotAvailableReason, ReportingPeriod, Return, ReturnValue
+from .models import (
+    DatasetSettings,
+    DatasetSnapshot,
+    HistorySource,
+    Indicator,
+    NotAvailableReason,
+    ReportingPeriod,
+    Return,
+    ReturnValue,
+)
 from .periods import Quarter
 
 SEED = 2020
@@ -580,3 +589,19 @@ def seed_returns(*, today: date) -> dict[str, Any]:
         "returns": len(new_returns),
         "values": len(new_values),
     }
+
+
+def seed_snapshot() -> DatasetSnapshot:
+    """Build and publish the demo's dataset, with 2019-20 Q1 as the strategy's baseline quarter."""
+    from . import dataset_services
+
+    analyst = User.objects.filter(username="analyst").first()
+    settings_row = DatasetSettings.load()
+    if settings_row.baseline is None:
+        baseline = ReportingPeriod.objects.filter(year=2019, quarter=1).first()
+        if baseline is not None:
+            dataset_services.dataset_settings_update(baseline=baseline, acting_user=analyst)
+    snapshot = dataset_services.dataset_build(trigger="seed_demo")
+    if analyst is not None and snapshot.published_at is None:
+        snapshot = dataset_services.snapshot_publish(snapshot=snapshot, acting_user=analyst)
+    return snapshot

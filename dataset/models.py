@@ -299,3 +299,166 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.agency or 'the analyst'} on {self.occasion}"
+
+
+# --- the Partnership Neglect Dataset: immutable snapshots built by Celery from accepted returns ----------------
+class DatasetSettings(models.Model):
+    """One row: choices the analyst makes about how the dataset is built."""
+
+    baseline = models.ForeignKey(
+        ReportingPeriod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The first quarter of the current strategy: every value is also compared with it.",
+    )
+
+    history = HistoricalRecords(bases=[HowChanged])
+
+    class Meta:
+        verbose_name_plural = "dataset settings"
+
+    def __str__(self) -> str:
+        return "Dataset settings"
+
+    @classmethod
+    def load(cls) -> DatasetSettings:
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings
+
+
+class BuildRequest(models.Model):
+    """One row: whether a build is already queued, so several accepts in a few seconds give one build."""
+
+    pending = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    reasons = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return "Build queued" if self.pending else "No build queued"
+
+
+class SnapshotStatus(models.TextChoices):
+    COMPLETE = "complete", "Complete"
+    FAILED = "failed", "Failed"
+
+
+class DatasetSnapshot(models.Model):
+    """The dataset as at one build. Written whole in one transaction; never changed afterwards except to
+    publish it. The current snapshot is the newest complete one."""
+
+    status = models.CharField(max_length=10, choices=SnapshotStatus.choices)
+    started_at = models.DateTimeField()
+    built_at = models.DateTimeField(default=timezone.now)
+    trigger = models.CharField(max_length=300, blank=True, help_text="What asked for the build.")
+    error = models.TextField(blank=True, help_text="Why a failed build failed, for the analyst.")
+    inputs_hash = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    latest_quarter = models.IntegerField(null=True, blank=True, help_text="Quarter index of the newest column.")
+    baseline_quarter = models.IntegerField(null=True, blank=True)
+    # Indicator definitions, agencies and quarters as they were at build time, so an old snapshot reads the same.
+    meta = models.JSONField(default=dict)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-built_at", "-pk"]
+        get_latest_by = "built_at"
+
+    def __str__(self) -> str:
+        return f"Dataset as at {timezone.localtime(self.built_at):%d %B %Y %H:%M}"
+
+
+class DatasetValue(models.Model):
+    """The partnership's value of one indicator in one quarter, with its comparisons and SPC reading."""
+
+    snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="values")
+    code = models.CharField(max_length=10)
+    quarter = models.IntegerField()
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    numerator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    contributors = models.JSONField(default=list)
+    expected = models.JSONField(default=list)
+    not_available = models.JSONField(default=list)
+    partial = models.BooleanField(default=False)
+    change_previous = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    change_year = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    change_baseline = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    change_unit = models.CharField(max_length=4, blank=True)
+    direction = models.CharField(max_length=12, blank=True)
+    rag = models.CharField(max_length=8, blank=True)
+    benchmark_gap = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    comparable = models.BooleanField(default=True)
+    spc_rules = models.JSONField(default=list)
+    spc_assessment = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["code", "quarter"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "code", "quarter"], name="one_value_per_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.code} in quarter {self.quarter}"
+
+
+class DatasetContribution(models.Model):
+    """One agency's accepted figure inside a partnership value."""
+
+    snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="contributions")
+    code = models.CharField(max_length=10)
+    quarter = models.IntegerField()
+    agency = models.CharField(max_length=40, help_text="Short name at build time.")
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    numerator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    not_available = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        ordering = ["code", "quarter", "agency"]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.code} in quarter {self.quarter}"
+
+
+class DatasetSpc(models.Model):
+    snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="spc")
+    code = models.CharField(max_length=10)
+    enough_data = models.BooleanField()
+    message = models.TextField()
+    mean = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    upper = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    lower = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"SPC of {self.code}"
+
+
+class ThemeKind(models.TextChoices):
+    POSSIBLE_DRIFT = "possible_drift", "Possible drift"
+    SUSTAINED_RISE = "sustained_rise", "Sustained rise"
+    SUSTAINED_FALL = "sustained_fall", "Sustained fall"
+    SPECIAL_CAUSE = "special_cause", "Special cause"
+    TARGET_MISSED = "target_missed", "Target missed"
+    IMPLAUSIBLE_VALUE = "implausible_value", "Implausible value"
+    DATA_GAP = "data_gap", "Data gap"
+
+
+class DatasetTheme(models.Model):
+    snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="themes")
+    position = models.PositiveIntegerField()
+    code = models.CharField(max_length=10, blank=True)
+    kind = models.CharField(max_length=20, choices=ThemeKind.choices)
+    severity = models.PositiveSmallIntegerField()
+    sentence = models.TextField()
+    question = models.TextField()
+    numbers = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.code}"

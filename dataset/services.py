@@ -14,7 +14,7 @@ from agencies.models import Agency, User
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
 
-from . import selectors, validation
+from . import dataset_services, selectors, validation
 from .catalogue_selectors import period_edit_block_reason
 from .history import record_as
 from .models import HistorySource, ReportingPeriod, Return, ReturnValue
@@ -185,7 +185,9 @@ def return_accept(*, ret: Return, acting_user: User) -> Return:
         raise ReturnInvalid(problems)
     locked.reviewed_at = timezone.now()
     locked.reviewed_by = acting_user
-    return _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
+    accepted = _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
+    dataset_services.dataset_request_build(reason=f"accepted: {accepted}")
+    return accepted
 
 
 @transaction.atomic
@@ -201,7 +203,9 @@ def return_reopen(*, ret: Return, acting_user: User, reason: str) -> Return:
     locked = _lock(ret)
     if locked.status == State.ACCEPTED:
         locked.revision += 1
-    return _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+    reopened = _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+    dataset_services.dataset_request_build(reason=f"reopened: {reopened}")
+    return reopened
 
 
 def returns_accept_many(*, ids: Iterable[int], acting_user: User) -> tuple[list[Return], list[tuple[Return, str]]]:

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("dataset.catalogue_urls")),
     path("", include("dataset.upload_urls")),
     path("", include("dataset.tracker_urls")),
+    path("", include("dataset.dataset_urls")),
 ]

@@ -24,6 +24,8 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     if user.role == Role.AGENCY_LEAD and user.agency_id:
         items.append(("My agency", reverse("agencies:detail", args=[user.agency_id])))
         items.append(("Returns", reverse("dataset:return_list")))
+    if user.role != Role.ADMIN and (user.agency_id or access.can_read_all(user)):
+        items.append(("Dataset", reverse("dataset:dataset")))
     if access.can_read_all(user):
         if not access.can_manage(user):
             items.append(("Overview", reverse("home")))

@@ -30,6 +30,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="Clear expired sessions", task="agencies.tasks.clear_expired_sessions", minute="15", hour="3"),
     Schedule(name="Create the next reporting quarter", task="dataset.tasks.ensure_next_period", minute="5", hour="1"),
     Schedule(name="Send return reminders", task="dataset.tasks.send_scheduled_reminders", minute="0", hour="7"),
+    Schedule(name="Rebuild the neglect dataset", task="dataset.tasks.build_dataset", minute="30", hour="2"),
 )
 
 

@@ -121,17 +121,14 @@ def celery_worker_env() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture
-def celery_worker(transactional_db, celery_worker_env) -> Iterator[str]:
-    """A real `celery worker` process on its own queue, against the test database and the broker.
-
-    Yields the queue name. Needs CELERY_BROKER_URL and PostgreSQL (a worker process cannot share an
-    in-memory SQLite test database). `celery_worker_env` adds to the worker's environment.
-    """
+def require_worker_services() -> None:
     require(bool(settings.CELERY_BROKER_URL), "a Celery broker (CELERY_BROKER_URL)")
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL) for the worker to share")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, **celery_worker_env, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
+
+
+def start_worker(queue: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a real `celery worker` process on `queue` against the test database; return once it answers."""
+    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -155,19 +152,37 @@ def celery_worker(transactional_db, celery_worker_env) -> Iterator[str]:
         cwd=ROOT,
         env=env,
     )
+    deadline = time.monotonic() + 60
+    while not celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_worker(proc)
+            pytest.fail(f"the Celery worker did not start (exit code {proc.poll()})")
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 60
-        while not celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not start (exit code {proc.poll()})")
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, celery_worker_env) -> Iterator[str]:
+    """A real `celery worker` process on its own queue, against the test database and the broker.
+
+    Yields the queue name. Needs CELERY_BROKER_URL and PostgreSQL (a worker process cannot share an
+    in-memory SQLite test database). `celery_worker_env` adds to the worker's environment.
+    """
+    require_worker_services()
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    proc = start_worker(queue, celery_worker_env)
+    try:
         yield queue
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_worker(proc)
 
 
 # --- headless Chromium ----------------------------------------------------------------------------

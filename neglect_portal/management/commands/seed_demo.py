@@ -37,10 +37,14 @@ class Command(BaseCommand):
         catalogue = load_demo_catalogue()
         today = timezone.localdate()
         returns = dataset_demo.seed_returns(today=today)
+        snapshot = dataset_demo.seed_snapshot()
         self.stdout.write(f"Indicator catalogue: {catalogue}")
         self.stdout.write(
             f"Returns: {returns['periods']} quarters, {returns['returns']} returns and {returns['values']} values "
             "created. 2020-21 Q1 is kept open so the demo can be used today: due in 10 days, locking 30 days later."
+        )
+        self.stdout.write(
+            f"Partnership Neglect Dataset built and published: {snapshot} ({snapshot.themes.count()} themes)."
         )
         self.stdout.write(
             self.style.SUCCESS(
