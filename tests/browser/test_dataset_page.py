@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import openpyxl
 import pytest
 from django.utils import timezone
@@ -38,5 +40,6 @@ def test_a_member_reads_the_dataset_and_its_themes_and_downloads_the_xlsx(page, 
         page.get_by_role("link", name="Download XLSX").click()
     download = download_info.value
     assert download.suggested_filename.startswith("neglect-dataset-") and download.suggested_filename.endswith(".xlsx")
-    workbook = openpyxl.load_workbook(download.path())
+    with open(download.path(), "rb") as saved:  # the download's temporary name has no .xlsx extension
+        workbook = openpyxl.load_workbook(io.BytesIO(saved.read()))
     assert workbook.sheetnames[:4] == ["Dataset", "Data", "Themes", "Notes"]
