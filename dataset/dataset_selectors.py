@@ -151,7 +151,7 @@ def dataset_table(
         for q in quarters:
             value = values.get((code, q))
             contribution = contributions.get((code, q))
-            text = format_cell(info, value) if not agency else _agency_text(info, contribution)
+            text = format_cell(info, value) if not agency else agency_text(info, contribution)
             cells.append(Cell(q, quarter_label(q), value, text, contribution))
         latest = values.get((code, latest_q)) if latest_q is not None else None
         symbol, words = DIRECTION_WORDS.get(latest.direction if latest else "", ("", "Not compared"))
@@ -169,7 +169,7 @@ def dataset_table(
     return [g for g in groups.values() if g.lines], quarters
 
 
-def _agency_text(info: IndicatorInfo, contribution: DatasetContribution | None) -> str:
+def agency_text(info: IndicatorInfo, contribution: DatasetContribution | None) -> str:
     if contribution is None:
         return ":"
     if contribution.not_available:

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import dashboard_views
 from . import dataset_views as views
 
 urlpatterns = [
@@ -11,4 +12,7 @@ urlpatterns = [
     path("dataset/<int:pk>/publish/", views.dataset_publish, name="dataset_publish"),
     path("dataset/<int:pk>/export.<str:fmt>", views.dataset_export, name="dataset_export"),
     path("dataset/<int:pk>/<str:code>/<int:quarter>/", views.dataset_cell, name="dataset_cell"),
+    path("dataset/indicators/<str:code>/", dashboard_views.indicator_page, name="indicator"),
+    path("dataset/indicators/<str:code>/data.csv", dashboard_views.indicator_data_csv, name="indicator_data"),
+    path("my-figures/", dashboard_views.agency_view, name="agency_view"),
 ]

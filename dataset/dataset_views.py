@@ -89,7 +89,7 @@ def dataset_cell(request: HttpRequest, pk: int, code: str, quarter: int) -> Http
     snapshot = selectors.snapshot_for(user=request.user, pk=pk)
     info, value, contributions = selectors.cell_detail(snapshot=snapshot, user=request.user, code=code, quarter=quarter)
     agencies = dict(snapshot.meta.get("agencies", {}))
-    rows = [(agencies.get(c.agency, c.agency), c, selectors._agency_text(info, c)) for c in contributions]
+    rows = [(agencies.get(c.agency, c.agency), c, selectors.agency_text(info, c)) for c in contributions]
     return render(
         request,
         "dataset/dataset_cell.html",

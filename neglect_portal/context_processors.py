@@ -21,17 +21,18 @@ class NavItem:
 def _items(request: HttpRequest) -> list[tuple[str, str]]:
     user = request.user
     items: list[tuple[str, str]] = []
+    if access.can_read_all(user):
+        items.append(("Dashboard", reverse("home")))
     if user.role == Role.AGENCY_LEAD and user.agency_id:
         items.append(("My agency", reverse("agencies:detail", args=[user.agency_id])))
+        items.append(("My figures", reverse("dataset:agency_view")))
         items.append(("Returns", reverse("dataset:return_list")))
     if user.role != Role.ADMIN and (user.agency_id or access.can_read_all(user)):
         items.append(("Dataset", reverse("dataset:dataset")))
     if access.can_read_all(user):
-        if not access.can_manage(user):
-            items.append(("Overview", reverse("home")))
-        items.append(("Agencies", reverse("agencies:list")))
         items.append(("Returns", reverse("dataset:return_list")))
         items.append(("Tracker", reverse("dataset:tracker")))
+        items.append(("Agencies", reverse("agencies:list")))
     if access.can_manage(user):
         items.append(("Review", reverse("dataset:review_queue")))
         items.append(("Chase", reverse("dataset:chase_list")))
@@ -48,5 +49,8 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     path = request.path
-    nav = [NavItem(label, url, path == url or (url != "/" and path.startswith(url))) for label, url in _items(request)]
+    items = _items(request)
+    # The most specific link that contains the current path is the current page (aria-current).
+    best = max((url for _, url in items if path == url or (url != "/" and path.startswith(url))), key=len, default=None)
+    nav = [NavItem(label, url, url == best) for label, url in items]
     return {"nav_items": nav}

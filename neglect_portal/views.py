@@ -13,8 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
-from agencies import access, selectors
+from agencies import access
 from agencies.models import Role
+from dataset import dashboard_selectors, dataset_selectors
+from dataset.dataset_views import DatasetFilter
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +25,29 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.AGENCY_LEAD and user.agency_id:
         return redirect("agencies:detail", pk=user.agency_id)
-    if access.can_manage(user):
-        return redirect("agencies:list")
     if access.can_read_all(user):
-        agencies = selectors.agency_list(user=user)
-        return render(request, "home/overview.html", {"agencies": agencies})
+        return partnership_dashboard(request)
     # Admins, and leads not yet linked to an agency, see what they can do next.
     return render(request, "home/no_scope.html")
+
+
+def partnership_dashboard(request: HttpRequest) -> HttpResponse:
+    """The Working Group's home: the published dataset at a glance (the analyst sees the latest build)."""
+    user = request.user
+    snapshot = dataset_selectors.snapshot_for(user=user)
+    context: dict = {
+        "snapshot": snapshot,
+        "failure": dataset_selectors.latest_failure(user=user),
+        "can_manage": access.can_manage(user),
+        "can_see_tracker": access.can_read_all(user),
+    }
+    if snapshot is not None:
+        filters = DatasetFilter(request.GET, agencies=dict(snapshot.meta.get("agencies", {})))
+        filters.fields["agency"].choices = [("", "Any agency"), *filters.fields["agency"].choices[1:]]
+        chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
+        board = dashboard_selectors.dashboard(snapshot=snapshot, objective=chosen["objective"], agency=chosen["agency"])
+        context.update(board, filters=filters, low_themes=sum(1 for t in board["themes"] if t.severity == 1))
+    return render(request, "home/dashboard.html", context)
 
 
 def _database_ok() -> bool:

@@ -26,7 +26,7 @@ def demo_dataset(transactional_db):
 
 def test_a_member_reads_the_dataset_and_its_themes_and_downloads_the_xlsx(page, demo_dataset):
     sign_in(page, "member")
-    page.get_by_role("link", name="Dataset").click()
+    page.get_by_role("link", name="Dataset", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Partnership Neglect Dataset"
     assert "The dataset as at" in page.get_by_test_id("snapshot-label").inner_text()
     n18 = page.locator("tr[data-code='N18'] td[data-quarter='2020-21 Q1']")

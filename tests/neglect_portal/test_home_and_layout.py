@@ -12,9 +12,9 @@ from tests.pages import assert_accessible_outline, outline
     ("persona", "lands_on"),
     [
         ("csc_lead", "agency"),
-        ("analyst", "agencies:list"),
-        ("member", "overview"),
-        ("scrutineer", "overview"),
+        ("analyst", "dashboard"),
+        ("member", "dashboard"),
+        ("scrutineer", "dashboard"),
         ("admin_user", "welcome"),
         ("no_agency_user", "welcome"),
     ],
@@ -29,11 +29,9 @@ def test_each_role_lands_on_its_own_home_page(client, request, csc, police, pers
         assert response.redirect_chain == [(reverse("agencies:detail", args=[csc.pk]), 302)]
         assert "<h1>Children&#x27;s Social Care</h1>" in page
         assert "Carys Hughes" in page  # its people
-    elif lands_on == "agencies:list":
-        assert response.redirect_chain == [(reverse("agencies:list"), 302)]
-        assert "Partner agencies" in page and "Sussex Police" in page
-    elif lands_on == "overview":
-        assert "<h1>Partnership overview</h1>" in page and "Sussex Police" in page
+    elif lands_on == "dashboard":
+        assert response.redirect_chain == []
+        assert "<h1>Partnership dashboard</h1>" in page
     else:
         assert "Welcome" in page and "Sussex Police" not in page
 
