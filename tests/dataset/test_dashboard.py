@@ -100,3 +100,22 @@ def test_an_agency_name_with_markup_is_text_in_the_chart_json_and_the_page(clien
     figure = json.dumps(json.loads(data.group(1)))
     assert "<b onmouseover" not in figure  # plotly would render it as markup
     assert "&lt;b onmouseover=alert(1)&gt;x&lt;/b&gt;" in figure
+
+
+def test_an_agency_lead_sees_their_own_figures_beside_the_partnerships_and_their_return(client, analyst):
+    from agencies.models import Agency
+    from tests.factories import UserFactory
+
+    snapshot = build(2, 2, 3)
+    dataset_services.snapshot_publish(snapshot=snapshot, acting_user=analyst)
+    lead = UserFactory(username="a1.lead", agency=Agency.objects.get(short_name="A1"))
+    client.force_login(lead)
+    response = client.get(reverse("dataset:agency_view"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    latest = response.context["lines"][0]["cells"][-1]
+    # T00 is a percentage; in the third quarter A0 has 12/40 and A1 13/40: A1's 32.5% beside (12+13)/80.
+    assert (latest["own"], latest["partnership"]) == ("32.5%", "31.3%")
+    assert "Status:" in page and "Due" in page
+    client.force_login(analyst)
+    assert client.get(reverse("dataset:agency_view")).status_code == 404
