@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import User
+from dataset.catalogue_selectors import period_edit_block_reason
+from neglect_portal.lifecycle import State
+
+from . import validation
+from .models import CLOSED, Action, ActionPlan, ActionUpdate, ProgressReport
+
+
+def plans_readable(*, user: User) -> QuerySet[ActionPlan]:
+    qs = ActionPlan.objects.select_related("agency").prefetch_related(
+        Prefetch("actions", queryset=Action.objects.prefetch_related("indicators"))
+    )
+    return access.scoped(qs, user)
+
+
+def plan_for_read(*, user: User, pk: int) -> ActionPlan:
+    return get_object_or_404(plans_readable(user=user), pk=pk)
+
+
+def plan_for_edit(*, user: User, pk: int) -> ActionPlan:
+    return get_object_or_404(access.scoped(ActionPlan.objects.select_related("agency"), user, for_edit=True), pk=pk)
+
+
+def action_for_edit(*, user: User, pk: int) -> Action:
+    qs = Action.objects.select_related("plan__agency")
+    return get_object_or_404(access.scoped(qs, user, for_edit=True, agency_field="plan__agency"), pk=pk)
+
+
+def _reports() -> QuerySet[ProgressReport]:
+    return ProgressReport.objects.select_related("agency", "period", "plan", "submitted_by", "reviewed_by")
+
+
+def reports_readable(*, user: User) -> QuerySet[ProgressReport]:
+    """As for returns: leads read their own; the analyst everything; members and the scrutineer accepted."""
+    qs = access.scoped(_reports(), user)
+    if access.can_read_all(user) and not access.can_manage(user):
+        qs = qs.filter(status=State.ACCEPTED)
+    return qs
+
+
+def report_for_read(*, user: User, pk: int) -> ProgressReport:
+    return get_object_or_404(reports_readable(user=user), pk=pk)
+
+
+def report_for_edit(*, user: User, pk: int) -> ProgressReport:
+    return get_object_or_404(access.scoped(_reports(), user, for_edit=True), pk=pk)
+
+
+def report_for_review(*, user: User, pk: int) -> ProgressReport:
+    if not access.can_manage(user):
+        raise Http404("No report found")
+    return get_object_or_404(_reports(), pk=pk)
+
+
+def report_updates(report: ProgressReport) -> list[tuple[Action, ActionUpdate | None]]:
+    updates = {u.action_id: u for u in report.updates.all()}
+    actions = list(report.plan.actions.prefetch_related("indicators").order_by("objective", "due_on", "pk"))
+    return [(a, updates.get(a.pk)) for a in actions if a.pk in updates or a.status not in CLOSED]
+
+
+def update_input(action: Action, update: ActionUpdate | None, overrides: dict | None = None) -> validation.UpdateInput:
+    data = {name: getattr(update, name, "") or "" for name in ("rag", "done", "impact", "next_steps", "recovery")}
+    data.update({k: v for k, v in (overrides or {}).items() if k in data})
+    return validation.UpdateInput(key=str(action.pk), title=action.description[:80], **data)
+
+
+def report_problems(report: ProgressReport, overrides: dict | None = None) -> validation.Problems:
+    rows = report_updates(report)
+    inputs = [update_input(a, u, (overrides or {}).get(str(a.pk))) for a, u in rows]
+    rags = report.objective_rags()
+    rags.update(
+        {k.removeprefix("rag_"): v for k, v in (overrides or {}).get("plan", {}).items() if k.startswith("rag_")}
+    )
+    return validation.check_report(inputs, rags)
+
+
+def edit_block_reason(report: ProgressReport, user: User, today: date | None = None) -> str | None:
+    if not access.can_edit(user, report.agency):
+        return f"Only {report.agency}'s leads can change this report."
+    if report.status == State.SUBMITTED:
+        return "This report was submitted and is waiting for the partnership analyst."
+    if report.status == State.ACCEPTED:
+        return "This report was accepted. Ask the partnership analyst to reopen it if it needs amending."
+    if report.status == State.DRAFT:
+        return period_edit_block_reason(report.period, today or timezone.localdate())
+    return None

@@ -1,0 +1,221 @@
+"""Writes for action plans and their quarterly reports. Reports follow the returns' lifecycle and conflict
+rules: the same neglect_portal.lifecycle, the same refusals in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, User
+from dataset.catalogue_selectors import period_edit_block_reason
+from dataset.history import record_as
+from dataset.models import HistorySource, ReportingPeriod
+from dataset.services import EditRefused, ReturnInvalid
+from neglect_portal import lifecycle
+from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
+
+from . import selectors
+from .models import Action, ActionPlan, ActionUpdate, ProgressReport
+
+UPDATE_FIELDS = ("rag", "done", "impact", "next_steps", "recovery")
+PLAN_FIELDS = ("summary", "rag_recognise", "rag_respond", "rag_quantify", "rag_evaluate")
+
+
+class ReportInvalid(ReturnInvalid):
+    """Problems that must be fixed before the report can be submitted or accepted."""
+
+
+class ReportConflict(Exception):
+    def __init__(self, *, changed_by: str, changed_at, changed_keys: frozenset[str]) -> None:
+        self.changed_by, self.changed_at, self.changed_keys = changed_by, changed_at, changed_keys
+        when = timezone.localtime(changed_at).strftime("%H:%M on %d %B %Y").lstrip("0")
+        super().__init__(
+            f"{changed_by} changed this report at {when}, after you opened it. Your changes have not been saved: "
+            "they are still in the form below. Check the marked actions, then save again."
+        )
+
+
+def _check_can_edit_plan(user: User, agency: Agency) -> None:
+    if not access.can_edit(user, agency):
+        raise EditRefused(f"Only {agency}'s leads can change its action plan.")
+
+
+@transaction.atomic
+def plan_save(
+    *, plan: ActionPlan | None, agency: Agency, fields: Mapping[str, object], acting_user: User
+) -> ActionPlan:
+    _check_can_edit_plan(acting_user, agency)
+    plan = plan or ActionPlan(agency=agency)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean(exclude=["agency"])
+    if plan.pk is None:
+        # A new plan becomes current; the earlier one is kept, no longer current.
+        ActionPlan.objects.filter(agency=agency, is_current=True).update(is_current=False)
+    record_as(plan, user=acting_user, source=HistorySource.FORM)
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def action_save(
+    *, action: Action | None, plan: ActionPlan, fields: Mapping[str, object], indicators, acting_user: User
+) -> Action:
+    _check_can_edit_plan(acting_user, plan.agency)
+    action = action or Action(plan=plan)
+    for name, value in fields.items():
+        setattr(action, name, value)
+    action.full_clean(exclude=["plan"])
+    record_as(action, user=acting_user, source=HistorySource.FORM)
+    action.save()
+    if indicators is not None:
+        action.indicators.set(indicators)
+    return action
+
+
+@transaction.atomic
+def report_start(*, agency: Agency, period: ReportingPeriod, acting_user: User) -> ProgressReport:
+    _check_can_edit_plan(acting_user, agency)
+    existing = ProgressReport.objects.filter(agency=agency, period=period).first()
+    if existing:
+        return existing
+    plan = ActionPlan.objects.filter(agency=agency, is_current=True).first()
+    if plan is None:
+        raise EditRefused(f"{agency} has no current action plan: add the plan and its actions first.")
+    refusal = period_edit_block_reason(period, timezone.localdate())
+    if refusal:
+        raise EditRefused(refusal)
+    report = ProgressReport(agency=agency, period=period, plan=plan, updated_by=acting_user)
+    record_as(report, user=acting_user, source=HistorySource.FORM, reason="started")
+    report.save()
+    return report
+
+
+def _lock(report: ProgressReport) -> ProgressReport:
+    return ProgressReport.objects.select_for_update().select_related("agency", "period", "plan").get(pk=report.pk)
+
+
+def _conflict(locked: ProgressReport, seen_version: int) -> ReportConflict:
+    last = locked.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+    keys = locked.updates.filter(changed_in_version__gt=seen_version).values_list("action_id", flat=True)
+    return ReportConflict(
+        changed_by=str(last.history_user) if last and last.history_user else "Someone",
+        changed_at=locked.updated_at,
+        changed_keys=frozenset(str(k) for k in keys),
+    )
+
+
+@transaction.atomic
+def report_save(
+    *, report: ProgressReport, acting_user: User, seen_version: int, inputs: Mapping[str, Mapping[str, str]]
+) -> tuple[ProgressReport, int]:
+    """Save what was typed, as typed. `inputs`: {action id: {field: text}} and {"plan": {summary, rag_*}}."""
+    locked = _lock(report)
+    refusal = selectors.edit_block_reason(locked, acting_user)
+    if refusal:
+        raise EditRefused(refusal)
+    if locked.version != seen_version:
+        raise _conflict(locked, seen_version)
+    new_version = locked.version + 1
+    changed = 0
+    updates = {str(u.action_id): u for u in locked.updates.all()}
+    actions = {str(a.pk): a for a, _ in selectors.report_updates(locked)}
+    for key, data in inputs.items():
+        if key == "plan" or key not in actions:
+            continue
+        update = updates.get(key) or ActionUpdate(report=locked, action=actions[key])
+        cleaned = {name: str(data.get(name, getattr(update, name)) or "").strip() for name in UPDATE_FIELDS}
+        if update.pk and all(getattr(update, n) == v for n, v in cleaned.items()):
+            continue
+        for name, value in cleaned.items():
+            setattr(update, name, value)
+        update.changed_in_version = new_version
+        record_as(update, user=acting_user, source=HistorySource.FORM)
+        update.save()
+        changed += 1
+    plan_data = inputs.get("plan", {})
+    plan_changed = False
+    for name in PLAN_FIELDS:
+        if name in plan_data and getattr(locked, name) != str(plan_data[name] or "").strip():
+            setattr(locked, name, str(plan_data[name] or "").strip())
+            plan_changed = True
+    if changed or plan_changed:
+        locked.version = new_version
+        locked.updated_by = acting_user
+        record_as(locked, user=acting_user, source=HistorySource.FORM, reason="saved")
+        locked.save()
+    return locked, changed + int(plan_changed)
+
+
+def _actor(user: User, report: ProgressReport) -> Actor:
+    if access.can_manage(user):
+        return Actor.ANALYST
+    if access.can_edit(user, report.agency):
+        return Actor.AGENCY
+    raise IllegalTransition("You cannot change the status of this report.")
+
+
+def _advance(locked: ProgressReport, *, step: Step, user: User, reason: str = "", source=HistorySource.FORM):
+    locked.status = lifecycle.check(
+        state=locked.status, step=step, actor=_actor(user, locked), reason=reason, what="This report"
+    )
+    locked.status_reason = reason.strip()
+    locked.version += 1
+    locked.updated_by = user
+    record_as(locked, user=user, source=source, reason=reason.strip())
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def report_submit(*, report: ProgressReport, acting_user: User, seen_version: int) -> ProgressReport:
+    locked = _lock(report)
+    lifecycle.check(state=locked.status, step=Step.SUBMIT, actor=_actor(acting_user, locked), what="This report")
+    refusal = selectors.edit_block_reason(locked, acting_user)
+    if refusal:
+        raise EditRefused(refusal)
+    if locked.version != seen_version:
+        raise _conflict(locked, seen_version)
+    problems = selectors.report_problems(locked)
+    if problems.blocking:
+        raise ReportInvalid(problems)
+    locked.submitted_at, locked.submitted_by = timezone.now(), acting_user
+    return _advance(locked, step=Step.SUBMIT, user=acting_user)
+
+
+@transaction.atomic
+def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressReport:
+    locked = _lock(report)
+    lifecycle.check(state=locked.status, step=Step.ACCEPT, actor=_actor(acting_user, locked), what="This report")
+    locked.reviewed_at, locked.reviewed_by = timezone.now(), acting_user
+    accepted = _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
+    # A Blue update completes its action.
+    for update in accepted.updates.select_related("action").filter(rag="blue"):
+        if update.action.status != "complete":
+            update.action.status = "complete"
+            record_as(update.action, user=acting_user, source=HistorySource.REVIEW, reason="reported complete (Blue)")
+            update.action.save()
+    return accepted
+
+
+@transaction.atomic
+def report_send_back(*, report: ProgressReport, acting_user: User, reason: str) -> ProgressReport:
+    locked = _lock(report)
+    locked.reviewed_at, locked.reviewed_by = timezone.now(), acting_user
+    return _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+
+
+@transaction.atomic
+def report_reopen(*, report: ProgressReport, acting_user: User, reason: str) -> ProgressReport:
+    locked = _lock(report)
+    if locked.status == State.ACCEPTED:
+        locked.revision += 1
+    return _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+
+
+def validation_error_text(error: ValidationError) -> str:
+    return " ".join(m for messages in error.message_dict.values() for m in messages)
