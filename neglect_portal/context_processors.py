@@ -27,11 +27,14 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
         items.append(("My agency", reverse("agencies:detail", args=[user.agency_id])))
         items.append(("My figures", reverse("dataset:agency_view")))
         items.append(("Returns", reverse("dataset:return_list")))
+    if user.role == Role.AGENCY_LEAD and user.agency_id:
+        items.append(("Action plan", reverse("actionplans:plan_list")))
     if user.role != Role.ADMIN and (user.agency_id or access.can_read_all(user)):
         items.append(("Dataset", reverse("dataset:dataset")))
     if access.can_read_all(user):
         items.append(("Returns", reverse("dataset:return_list")))
         items.append(("Tracker", reverse("dataset:tracker")))
+        items.append(("Action plans", reverse("actionplans:summary")))
         items.append(("Agencies", reverse("agencies:list")))
     if access.can_manage(user):
         items.append(("Review", reverse("dataset:review_queue")))

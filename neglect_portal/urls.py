@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("agencies/", include("agencies.urls")),
     path("", include("dataset.urls")),
+    path("plans/", include("actionplans.urls")),
     path("admin/", admin.site.urls),
 ]

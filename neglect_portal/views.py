@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from actionplans.summary_selectors import dashboard_panel
 from agencies import access
 from agencies.models import Role
 from dataset import dashboard_selectors, dataset_selectors
@@ -47,6 +49,7 @@ def partnership_dashboard(request: HttpRequest) -> HttpResponse:
         chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
         board = dashboard_selectors.dashboard(snapshot=snapshot, objective=chosen["objective"], agency=chosen["agency"])
         context.update(board, filters=filters, low_themes=sum(1 for t in board["themes"] if t.severity == 1))
+    context["action_panel"] = dashboard_panel(user=user, today=timezone.localdate())
     return render(request, "home/dashboard.html", context)
 
 

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from actionplans.demo import seed_action_plans
 from agencies import demo as agencies_demo
 from dataset import demo as dataset_demo
 from dataset.catalogue import load_demo_catalogue
@@ -37,8 +38,12 @@ class Command(BaseCommand):
         catalogue = load_demo_catalogue()
         today = timezone.localdate()
         returns = dataset_demo.seed_returns(today=today)
+        plans = seed_action_plans(today=today)
         snapshot = dataset_demo.seed_snapshot()
         self.stdout.write(f"Indicator catalogue: {catalogue}")
+        self.stdout.write(
+            f"Action plans: {plans['plans']} plans, {plans['actions']} actions, {plans['reports']} quarterly reports."
+        )
         self.stdout.write(
             f"Returns: {returns['periods']} quarters, {returns['returns']} returns and {returns['values']} values "
             "created. 2020-21 Q1 is kept open so the demo can be used today: due in 10 days, locking 30 days later."
