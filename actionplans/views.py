@@ -49,6 +49,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     elif access.can_read_all(user):
         plans = plans.filter(is_current=True)
         reports = list(selectors.reports_readable(user=user)[:50])
+    to_review = (
+        list(selectors.reports_readable(user=user).filter(status=State.SUBMITTED).order_by("submitted_at"))
+        if access.can_manage(user)
+        else []
+    )
     return render(
         request,
         "actionplans/plan_list.html",
@@ -56,6 +61,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             "plans": plans,
             "reports": reports,
             "to_start": to_start,
+            "to_review": to_review,
             "is_lead": is_lead,
             "has_current": any(p.is_current for p in plans) if is_lead else False,
         },
