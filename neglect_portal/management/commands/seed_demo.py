@@ -15,6 +15,7 @@ from actionplans.demo import seed_action_plans
 from agencies import demo as agencies_demo
 from dataset import demo as dataset_demo
 from dataset.catalogue import load_demo_catalogue
+from scrutiny.demo import seed_scrutiny
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         returns = dataset_demo.seed_returns(today=today)
         plans = seed_action_plans(today=today)
         snapshot = dataset_demo.seed_snapshot()
+        scrutiny = seed_scrutiny(today=today)
         self.stdout.write(f"Indicator catalogue: {catalogue}")
         self.stdout.write(
             f"Action plans: {plans['plans']} plans, {plans['actions']} actions, {plans['reports']} quarterly reports."
