@@ -54,6 +54,10 @@ class Command(BaseCommand):
             f"Partnership Neglect Dataset built and published: {snapshot} ({snapshot.themes.count()} themes)."
         )
         self.stdout.write(
+            f"Scrutiny: {scrutiny['outcomes']} Impact Framework outcomes, the July 2020 audit ({scrutiny['cases']} "
+            "cases), voice of children and practitioners, and the September 2020 scrutiny event."
+        )
+        self.stdout.write(
             self.style.SUCCESS(
                 f"Demo partnership ready: {agencies} agencies, {users} users, password {agencies_demo.DEMO_PASSWORD}"
             )
