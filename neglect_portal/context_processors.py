@@ -35,6 +35,7 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
         items.append(("Returns", reverse("dataset:return_list")))
         items.append(("Tracker", reverse("dataset:tracker")))
         items.append(("Action plans", reverse("actionplans:summary")))
+        items.append(("Scrutiny", reverse("scrutiny:outcome_list")))
         items.append(("Agencies", reverse("agencies:list")))
     if access.can_manage(user):
         items.append(("Review", reverse("dataset:review_queue")))

@@ -17,5 +17,6 @@ urlpatterns = [
     path("agencies/", include("agencies.urls")),
     path("", include("dataset.urls")),
     path("plans/", include("actionplans.urls")),
+    path("scrutiny/", include("scrutiny.urls")),
     path("admin/", admin.site.urls),
 ]

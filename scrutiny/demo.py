@@ -223,3 +223,18 @@ def seed_scrutiny(*, today: date) -> dict[str, int]:
         event.snapshot = snapshot
         event.save(update_fields=["snapshot"])
     return {"outcomes": len(outcomes), "cases": audit.cases.count(), "event": event.pk}
+
+
+def seed_pack() -> None:
+    """Queue the September 2020 event's evidence pack unless one is already built or on its way. It is
+    built once the demo's transaction commits (in-process when no broker is configured)."""
+    from .models import PackStatus
+    from .pack_services import pack_request
+
+    event = ScrutinyEvent.objects.filter(title="September 2020 scrutiny event").first()
+    scrutineer = User.objects.filter(username="scrutineer").first()
+    if event is None or scrutineer is None or event.snapshot_id is None:
+        return
+    if event.packs.exclude(status=PackStatus.FAILED).exists():
+        return
+    pack_request(event=event, acting_user=scrutineer)

@@ -15,7 +15,7 @@ from actionplans.demo import seed_action_plans
 from agencies import demo as agencies_demo
 from dataset import demo as dataset_demo
 from dataset.catalogue import load_demo_catalogue
-from scrutiny.demo import seed_scrutiny
+from scrutiny.demo import seed_pack, seed_scrutiny
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         plans = seed_action_plans(today=today)
         snapshot = dataset_demo.seed_snapshot()
         scrutiny = seed_scrutiny(today=today)
+        seed_pack()
         self.stdout.write(f"Indicator catalogue: {catalogue}")
         self.stdout.write(
             f"Action plans: {plans['plans']} plans, {plans['actions']} actions, {plans['reports']} quarterly reports."
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Scrutiny: {scrutiny['outcomes']} Impact Framework outcomes, the July 2020 audit ({scrutiny['cases']} "
-            "cases), voice of children and practitioners, and the September 2020 scrutiny event."
+            "cases), voice of children and practitioners, and the September 2020 scrutiny event with its evidence pack."
         )
         self.stdout.write(
             self.style.SUCCESS(

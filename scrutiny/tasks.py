@@ -1,0 +1,13 @@
+"""Background jobs for scrutiny. Thin: each calls one service and is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import pack_services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=240, time_limit=300)
+def build_pack(pack_id: int) -> str:
+    """Build one evidence pack. Idempotent: a pack already complete is left alone. Returns its status."""
+    return pack_services.pack_build(pack_id=pack_id).status
