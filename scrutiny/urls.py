@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import pack_views, views
+from . import feed_views, pack_views, views
 
 app_name = "scrutiny"
 
 urlpatterns = [
+    path("audits/<int:pk>/feed/", feed_views.audit_feed, name="audit_feed"),
+    path("training/feed/<int:period_pk>/", feed_views.training_feed, name="training_feed"),
     path("", views.outcome_list, name="outcome_list"),
     path("outcomes/new/", views.outcome_create, name="outcome_create"),
     path("outcomes/<int:pk>/edit/", views.outcome_edit, name="outcome_edit"),

@@ -13,6 +13,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from dataset.models import ReportingPeriod
+from dataset.periods import Quarter
+
 from . import attachments, selectors, services
 from .audit_summary import summarise
 from .forms import AuditForm, CaseForm, EvidenceForm, OutcomeForm, TrainingForm
@@ -225,8 +228,12 @@ def evidence_attachment(request: HttpRequest, pk: int) -> FileResponse:
 @reader_page
 def training_list(request: HttpRequest) -> HttpResponse:
     sessions = selectors.training(user=request.user)
+    quarters = {Quarter.containing(s.held_on) for s in sessions}
+    feed_periods = [p for p in ReportingPeriod.objects.order_by("-year", "-quarter") if p.as_quarter in quarters]
     return render(
-        request, "scrutiny/training_list.html", {"sessions": sessions, "can_edit": selectors.can_edit(request.user)}
+        request,
+        "scrutiny/training_list.html",
+        {"sessions": sessions, "can_edit": selectors.can_edit(request.user), "feed_periods": feed_periods},
     )
 
 
