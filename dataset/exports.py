@@ -1,8 +1,8 @@
 """The Partnership Neglect Dataset as files that leave the app: an XLSX workbook and a CSV. Pure.
 
-The caller gives plain data (dataset.figures) and gets bytes back: no ORM, no request. Every figure goes through
-dataset.disclosure, decided once per indicator and quarter (`_Figures`) so every sheet and row publishes the same
-cells. Every text cell is formula-safe through dataset.spreadsheets' helpers.
+The caller gives plain data (dataset.figures) and gets bytes back: no ORM, no request. Every figure goes
+through dataset.disclosure, decided once per indicator and quarter (`PublishedFigures`) so every sheet and row
+publishes the same cells. Every text cell is formula-safe through dataset.spreadsheets' helpers.
 
 What is withheld besides the figures themselves, and why:
 - RAG and SPC status of a quarter whose value is `c`: a target or a control limit would bracket the value.
@@ -138,7 +138,7 @@ class _Published:
     parts: dict[str, Cell]  # agency short name -> its count, or its numerator for a ratio
 
 
-class _Figures:
+class PublishedFigures:
     """Every indicator-quarter through disclosure, once, so all sheets and rows publish the same cells."""
 
     def __init__(
@@ -186,7 +186,7 @@ def _rounded(unit: str, value: Decimal) -> Decimal:
     return Decimal(text.replace(",", ""))
 
 
-def _sheet_value(cell: Cell) -> int | Decimal | str:
+def sheet_value(cell: Cell) -> int | Decimal | str:
     """A published cell for a spreadsheet: a number where shown, else its symbol."""
     if cell.value is None:
         return cell.status
@@ -197,11 +197,11 @@ def _sheet_value(cell: Cell) -> int | Decimal | str:
 
 def _csv_value(cell: Cell) -> str:
     """A published cell for a CSV: a plain number (no separators, no unit) or its symbol."""
-    return csv_text(_sheet_value(cell))
+    return csv_text(sheet_value(cell))
 
 
 # --- words ------------------------------------------------------------------------------------------------------
-def _rag_text(indicator: IndicatorInfo, comparison: Comparison | None, value: Cell) -> str:
+def rag_text(indicator: IndicatorInfo, comparison: Comparison | None, value: Cell) -> str:
     if not value.shown:
         return value.status
     rag = comparison.rag if comparison else ""
@@ -298,7 +298,7 @@ def _agency_order(names: Iterable[str], agencies: Mapping[str, str]) -> list[str
 def _partnership_row(
     indicator: IndicatorInfo,
     quarter: int,
-    figures: _Figures,
+    figures: PublishedFigures,
     values: Mapping[tuple[str, int], PartnershipValue],
     comparisons: Mapping[tuple[str, int], Comparison],
     spc: Mapping[str, SpcResult],
@@ -313,7 +313,7 @@ def _partnership_row(
         "numerator": published.numerator,
         "denominator": published.denominator,
         "unit": indicator.unit,
-        "rag": _rag_text(indicator, comparisons.get((indicator.code, quarter)), published.value),
+        "rag": rag_text(indicator, comparisons.get((indicator.code, quarter)), published.value),
         "spc": _spc_text(spc.get(indicator.code), quarter, published.value),
         "completeness": _completeness(indicator, values.get((indicator.code, quarter))),
     }
@@ -322,7 +322,7 @@ def _partnership_row(
 def _agency_rows(
     indicator: IndicatorInfo,
     quarter: int,
-    figures: _Figures,
+    figures: PublishedFigures,
     values: Mapping[tuple[str, int], PartnershipValue],
     contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
     agencies: Mapping[str, str],
@@ -381,7 +381,7 @@ def _dataset_sheet(
     built_at: str,
     indicators: Sequence[IndicatorInfo],
     quarters: Sequence[int],
-    figures: _Figures,
+    figures: PublishedFigures,
     values: Mapping[tuple[str, int], PartnershipValue],
     comparisons: Mapping[tuple[str, int], Comparison],
     spc: Mapping[str, SpcResult],
@@ -426,7 +426,7 @@ def _dataset_sheet(
             code = indicator.code
             cells: list[tuple[object, str]] = [(code, ""), (indicator.title, ""), (_unit_label(indicator.unit), "")]
             for quarter in shown:
-                value = _sheet_value(figures.get(code, quarter).value)
+                value = sheet_value(figures.get(code, quarter).value)
                 cells.append((value, "" if isinstance(value, str) else _number_format(indicator.unit, value)))
             if latest is None:
                 words = ["No comparison", ":", ":", _benchmark_text(indicator), "No data"]
@@ -436,7 +436,7 @@ def _dataset_sheet(
                 withheld = any(figures.suppressed(code, q) for q in (latest, latest - 1, latest - 4))
                 words = [
                     _direction_text(comparison, withheld),
-                    _rag_text(indicator, comparison, value_cell),
+                    rag_text(indicator, comparison, value_cell),
                     _spc_text(spc.get(code), latest, value_cell),
                     _benchmark_text(indicator),
                     _completeness(indicator, values.get((code, latest))),
@@ -453,7 +453,7 @@ def _data_sheet(
     *,
     indicators: Sequence[IndicatorInfo],
     quarters: Sequence[int],
-    figures: _Figures,
+    figures: PublishedFigures,
     values: Mapping[tuple[str, int], PartnershipValue],
     contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
     comparisons: Mapping[tuple[str, int], Comparison],
@@ -472,7 +472,7 @@ def _data_sheet(
                 row += 1
                 for column, name in enumerate(DATA_COLUMNS, start=1):
                     value = record[name]
-                    _write(ws, row, column, _sheet_value(value) if isinstance(value, Cell) else value)
+                    _write(ws, row, column, sheet_value(value) if isinstance(value, Cell) else value)
     ws.freeze_panes = "E2"
     _widths(ws, (15, 48, 12, 32, 12, 12, 12, 14, 10, 30, 18))
 
@@ -593,7 +593,7 @@ def export_xlsx(
     contributions: per indicator and quarter, each agency's count (the numerator for a ratio), None when missing;
     they should be the agencies in the partnership value, whose figures add up to its total.
     """
-    figures = _Figures(indicators, values, contributions)
+    figures = PublishedFigures(indicators, values, contributions)
     wb = Workbook()
     dataset = wb.active
     dataset.title = DATASET_SHEET
@@ -654,7 +654,7 @@ def export_csv(
     same totals; pass {} only when no agency figures of this dataset are published anywhere (primary
     suppression alone then applies).
     """
-    figures = _Figures(indicators, values, contributions)
+    figures = PublishedFigures(indicators, values, contributions)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

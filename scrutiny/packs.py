@@ -251,7 +251,7 @@ class IndicatorSection:
 class PublishedDataset:
     indicators: dict[str, IndicatorInfo]
     quarters: list[int]
-    figures: exports._Figures
+    figures: exports.PublishedFigures
     withheld_codes: set[str]
     comparisons: Mapping = field(default_factory=dict)
     themes: list[dict] = field(default_factory=list)
@@ -269,14 +269,14 @@ class PublishedDataset:
             value=published.value,
             numerator=published.numerator,
             denominator=published.denominator,
-            rag=exports._rag_text(info, comparison, published.value),
+            rag=exports.rag_text(info, comparison, published.value),
         )
 
 
 def publish_dataset(data: Mapping) -> PublishedDataset:
     """The dataset through disclosure, as dataset.exports publishes it (the same cells as the workbook and CSV)."""
     indicators = {i.code: i for i in data["indicators"]}
-    figures = exports._Figures(data["indicators"], data["values"], data["contributions"])
+    figures = exports.PublishedFigures(data["indicators"], data["values"], data["contributions"])
     quarters = sorted(set(data["quarters"]))
     withheld = {code for code, q in data["values"] if code in figures.units and figures.suppressed(code, q)}
     published = PublishedDataset(
@@ -375,8 +375,8 @@ _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _sheet_value(cell: Cell) -> int | Decimal | str:
-    return exports._sheet_value(cell)
+def sheet_value(cell: Cell) -> int | Decimal | str:
+    return exports.sheet_value(cell)
 
 
 def _rows(ws, header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[int]) -> None:
@@ -396,7 +396,7 @@ def rag_rows(pack: PackData) -> list[list[object]]:
     for item in pack.rag_counts:
         cells, total = rag_cells(item.counts)
         objective = Objective(item.objective).label if item.objective in Objective.values else item.objective
-        rows.append([item.agency, objective, *(_sheet_value(c) for c in cells), _sheet_value(total)])
+        rows.append([item.agency, objective, *(sheet_value(c) for c in cells), sheet_value(total)])
     return rows
 
 
@@ -410,8 +410,8 @@ def audit_rows(pack: PackData) -> list[list[object]]:
                     summary.title,
                     summary.quarter,
                     line.question,
-                    *(_sheet_value(c) for c in line.cells),
-                    _sheet_value(line.cases),
+                    *(sheet_value(c) for c in line.cells),
+                    sheet_value(line.cases),
                     line.good_or_better,
                 ]
             )
