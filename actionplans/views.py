@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
 from dataset.models import ReportingPeriod
-from dataset.selectors import Change, open_periods
+from dataset.selectors import Change, field_changes, open_periods
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
 from neglect_portal.strategy import OBJECTIVE_AIMS, RAG_MEANINGS, Objective, Rag
 
@@ -259,30 +259,17 @@ def _history(report) -> tuple[list[Change], list[Change]]:
                 label = "Summary" if name == "summary" else f"{name.removeprefix('rag_').capitalize()} RAG"
                 changes.append(Change(record.history_date, who, label, _rag_word(old), _rag_word(new), how, why))
         previous = record
-    last: dict[int, object] = {}
     records = (
         ActionUpdate.history.filter(report_id=report.pk)
         .select_related("history_user", "action")
         .order_by("history_date", "history_id")
     )
-    for record in records:
-        before = last.get(record.id)
-        for name in services.UPDATE_FIELDS:
-            old, new = (getattr(before, name, "") if before else ""), getattr(record, name)
-            if (old or "") == (new or ""):
-                continue
-            changes.append(
-                Change(
-                    when=record.history_date,
-                    who=str(record.history_user or "system"),
-                    what=f"{record.action} – {ActionUpdate._meta.get_field(name).verbose_name}",
-                    old=_rag_word(old) if name == "rag" else old,
-                    new=_rag_word(new) if name == "rag" else new,
-                    how=record.get_history_source_display(),
-                    reason=record.history_change_reason or "",
-                )
-            )
-        last[record.id] = record
+    changes += field_changes(
+        records,
+        services.UPDATE_FIELDS,
+        what=lambda record, name: f"{record.action} – {ActionUpdate._meta.get_field(name).verbose_name}",
+        show=lambda name, raw: _rag_word(raw or "") if name == "rag" else (raw or ""),
+    )
     changes.sort(key=lambda c: c.when)
     return timeline, changes
 

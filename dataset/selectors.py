@@ -257,11 +257,24 @@ def return_history(*, ret: Return) -> tuple[list[Change], list[Change]]:
         .select_related("history_user", "indicator")
         .order_by("history_date", "history_id")
     )
+    changes = field_changes(
+        value_records,
+        VALUE_FIELDS,
+        what=lambda record, name: f"{record.indicator.code} {_label(name, record.indicator)}",
+        show=_show,
+    )
+    return timeline, changes
+
+
+def field_changes(records, fields, *, what, show) -> list[Change]:
+    """Field-by-field changes between consecutive historical records of each row, oldest first.
+
+    `what(record, field)` names the change; `show(field, raw)` puts a stored value into words."""
     last: dict[int, object] = {}
     changes: list[Change] = []
-    for record in value_records:
+    for record in records:
         before = last.get(record.id)
-        for name in VALUE_FIELDS:
+        for name in fields:
             old = getattr(before, name, None) if before else None
             new = getattr(record, name)
             if (old or "") == (new or ""):
@@ -270,15 +283,15 @@ def return_history(*, ret: Return) -> tuple[list[Change], list[Change]]:
                 Change(
                     when=record.history_date,
                     who=str(record.history_user or "system"),
-                    what=f"{record.indicator.code} {_label(name, record.indicator)}",
-                    old=_show(name, old),
-                    new=_show(name, new),
+                    what=what(record, name),
+                    old=show(name, old),
+                    new=show(name, new),
                     how=record.get_history_source_display(),
                     reason=record.history_change_reason or "",
                 )
             )
         last[record.id] = record
-    return timeline, changes
+    return changes
 
 
 def _show(name: str, raw) -> str:
