@@ -17,9 +17,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from agencies.models import Agency, Role, User
+from dataset.catalogue.periods import Quarter
 from dataset.history import history_attrs
 from dataset.models import HistorySource, Indicator, ReportingPeriod
-from dataset.periods import Quarter
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
 

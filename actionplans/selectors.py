@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import User
-from dataset.catalogue_selectors import period_edit_block_reason
+from dataset.catalogue.selectors import period_edit_block_reason
 from neglect_portal.lifecycle import State
 
 from . import validation

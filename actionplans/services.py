@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, User
-from dataset.catalogue_selectors import period_edit_block_reason
+from dataset.catalogue.selectors import period_edit_block_reason
 from dataset.history import record_as
 from dataset.models import HistorySource, ReportingPeriod
-from dataset.services import EditRefused, ReturnInvalid
+from dataset.returns.services import EditRefused, ReturnInvalid
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import summary_views, views
+from . import views
+from .summary import views as summary_views
 
 app_name = "actionplans"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dataset.validation import Problem, Problems
+from dataset.returns.validation import Problem, Problems
 
 RED, AMBER, GREEN, BLUE = "red", "amber", "green", "blue"
 

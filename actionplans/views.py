@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
 from dataset.models import ReportingPeriod
-from dataset.selectors import Change, field_changes, open_periods
+from dataset.returns.selectors import Change, field_changes, open_periods
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
 from neglect_portal.strategy import OBJECTIVE_AIMS, RAG_MEANINGS, Objective, Rag
 

@@ -20,9 +20,10 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from agencies.models import Agency, Role, User
+from dataset.catalogue.periods import Quarter
 from neglect_portal.lifecycle import State
 
-from . import periods, validation
+from .catalogue import periods
 from .history import history_attrs, record_as
 from .models import (
     DatasetSettings,
@@ -34,7 +35,7 @@ from .models import (
     Return,
     ReturnValue,
 )
-from .periods import Quarter
+from .returns import validation
 
 SEED = 2020
 FIRST = Quarter(2016, 1)
@@ -593,7 +594,7 @@ def seed_returns(*, today: date) -> dict[str, Any]:
 
 def seed_snapshot() -> DatasetSnapshot:
     """Build and publish the demo's dataset, with 2019-20 Q1 as the strategy's baseline quarter."""
-    from . import dataset_services
+    from .build import services as dataset_services
 
     analyst = User.objects.filter(username="analyst").first()
     settings_row = DatasetSettings.load()

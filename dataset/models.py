@@ -14,7 +14,7 @@ from agencies.models import Agency, User
 from neglect_portal.lifecycle import EDITABLE, State
 from neglect_portal.strategy import Objective
 
-from . import periods
+from .catalogue import periods
 
 
 class HistorySource(models.TextChoices):

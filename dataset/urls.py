@@ -1,22 +1,12 @@
-from django.urls import include, path
+"""Every page of the dataset app, in one `dataset` namespace: each feature package brings its own patterns."""
 
-from . import views
+from django.urls import include, path
 
 app_name = "dataset"
 urlpatterns = [
-    path("returns/", views.return_list, name="return_list"),
-    path("returns/start/<int:period_pk>/", views.return_start, name="return_start"),
-    path("returns/<int:pk>/", views.return_detail, name="return_detail"),
-    path("returns/<int:pk>/edit/", views.return_edit, name="return_edit"),
-    path("returns/<int:pk>/submit/", views.return_submit, name="return_submit"),
-    path("returns/<int:pk>/history/", views.return_history, name="return_history"),
-    path("returns/<int:pk>/accept/", views.return_accept, name="return_accept"),
-    path("returns/<int:pk>/send-back/", views.return_send_back, name="return_send_back"),
-    path("returns/<int:pk>/reopen/", views.return_reopen, name="return_reopen"),
-    path("review/", views.review_queue, name="review_queue"),
-    path("review/accept/", views.review_accept_many, name="review_accept_many"),
-    path("", include("dataset.catalogue_urls")),
-    path("", include("dataset.upload_urls")),
-    path("", include("dataset.tracker_urls")),
-    path("", include("dataset.dataset_urls")),
+    path("", include("dataset.returns.urls")),
+    path("", include("dataset.catalogue.urls")),
+    path("", include("dataset.uploads.urls")),
+    path("", include("dataset.tracker.urls")),
+    path("", include("dataset.reading.urls")),
 ]

@@ -14,11 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
-from actionplans.summary_selectors import dashboard_panel
+from actionplans.summary.selectors import dashboard_panel
 from agencies import access
 from agencies.models import Role
-from dataset import dashboard_selectors, dataset_selectors
-from dataset.dataset_views import DatasetFilter
+from dataset.reading import selectors as dataset_selectors
+from dataset.reading.views import DatasetFilter
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def partnership_dashboard(request: HttpRequest) -> HttpResponse:
         filters = DatasetFilter(request.GET, agencies=dict(snapshot.meta.get("agencies", {})))
         filters.fields["agency"].choices = [("", "Any agency"), *filters.fields["agency"].choices[1:]]
         chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
-        board = dashboard_selectors.dashboard(snapshot=snapshot, objective=chosen["objective"], agency=chosen["agency"])
+        board = dataset_selectors.dashboard(snapshot=snapshot, objective=chosen["objective"], agency=chosen["agency"])
         context.update(board, filters=filters, low_themes=sum(1 for t in board["themes"] if t.severity == 1))
     context["action_panel"] = dashboard_panel(user=user, today=timezone.localdate())
     return render(request, "home/dashboard.html", context)

@@ -228,8 +228,9 @@ def seed_scrutiny(*, today: date) -> dict[str, int]:
 def seed_pack() -> None:
     """Queue the September 2020 event's evidence pack unless one is already built or on its way. It is
     built once the demo's transaction commits (in-process when no broker is configured)."""
+    from scrutiny.packs.requests import pack_request
+
     from .models import PackStatus
-    from .pack_services import pack_request
 
     event = ScrutinyEvent.objects.filter(title="September 2020 scrutiny event").first()
     scrutineer = User.objects.filter(username="scrutineer").first()

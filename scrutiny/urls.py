@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import feed_views, pack_views, views
+from . import views
+from .feeds import views as feed_views
+from .packs import views as pack_views
 
 app_name = "scrutiny"
 
@@ -21,7 +23,7 @@ urlpatterns = [
     path("evidence/<int:pk>/attachment/", views.evidence_attachment, name="evidence_attachment"),
     path("training/", views.training_list, name="training_list"),
     path("training/new/", views.training_create, name="training_create"),
-    # events and packs: see pack_views
+    # events and packs: see packs/views.py
     path("events/", pack_views.event_list, name="event_list"),
     path("events/new/", pack_views.event_create, name="event_create"),
     path("events/<int:pk>/", pack_views.event_detail, name="event_detail"),

@@ -13,12 +13,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from dataset.catalogue.periods import Quarter
 from dataset.models import ReportingPeriod
-from dataset.periods import Quarter
 
 from . import attachments, selectors, services
-from .audit_summary import summarise
 from .forms import AuditForm, CaseForm, EvidenceForm, OutcomeForm, TrainingForm
+from .grading import summarise
 from .models import Audit, CaseAudit, EvidenceItem, EvidenceSource, ImpactOutcome
 
 

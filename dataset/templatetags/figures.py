@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from dataset import validation
+from dataset.catalogue import numbers
 
 register = template.Library()
 
@@ -14,7 +14,7 @@ def figure(value: Decimal | None, unit: str) -> str:
     """A computed value as people read it ("35.7%", "1,256", "42.8 per 10,000"); a dash when there is none."""
     if value is None:
         return "–"
-    return validation.format_value(unit, value)
+    return numbers.format_value(unit, value)
 
 
 @register.filter

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from actionplans import demo, selectors
 from actionplans.models import Action, ActionPlan, ActionUpdate, ProgressReport
-from actionplans.summary_selectors import dashboard_panel, partnership_summary
+from actionplans.summary.selectors import dashboard_panel, partnership_summary
 from agencies.demo import seed_partnership
 from dataset import demo as dataset_demo
-from dataset.catalogue import load_demo_catalogue
+from dataset.catalogue.loader import load_demo_catalogue
 from neglect_portal.lifecycle import State
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actionplans import services as plan_services
-from dataset import services as return_services
+from dataset.returns import services as return_services
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import IllegalTransition, State, Step, Transition
 from tests.actionplans.conftest import complete_inputs, fill

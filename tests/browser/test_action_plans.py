@@ -11,7 +11,7 @@ from actionplans.demo import seed_action_plans
 from actionplans.models import ProgressReport
 from agencies.demo import seed_partnership
 from dataset import demo
-from dataset.catalogue import load_demo_catalogue
+from dataset.catalogue.loader import load_demo_catalogue
 from neglect_portal.lifecycle import State
 from tests.browser.conftest import screenshot, sign_in
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies.demo import seed_partnership
 from dataset import demo
-from dataset.catalogue import load_demo_catalogue
+from dataset.catalogue.loader import load_demo_catalogue
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

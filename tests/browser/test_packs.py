@@ -9,9 +9,9 @@ import pytest
 
 from tests.browser.conftest import screenshot, sign_in
 from tests.conftest import PASSWORD
-from tests.scrutiny import test_events as event_fixtures
+from tests.scrutiny.packs import test_events as event_fixtures
 
-# The small dataset and the September event, shared with tests/scrutiny/test_events.py.
+# The small dataset and the September event, shared with tests/scrutiny/packs/test_events.py.
 open_period, n18, n28, catalogue, csc_return = (
     event_fixtures.open_period,
     event_fixtures.n18,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies.demo import seed_partnership
 from agencies.models import Agency, User
-from dataset.catalogue import load_demo_catalogue
+from dataset.catalogue.loader import load_demo_catalogue
 from dataset.models import Indicator, ReportingPeriod, Return, ReturnValue
 from neglect_portal.lifecycle import State
 from tests.browser.conftest import screenshot, sign_in

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from dataset.catalogue.periods import Quarter, default_dates
 from dataset.models import Indicator, Polarity, ReportingPeriod, Unit
-from dataset.periods import Quarter, default_dates
 from neglect_portal.strategy import Objective
 
 
@@ -79,21 +79,21 @@ def catalogue(n18, n28):
 
 @pytest.fixture
 def csc_return(csc_lead, open_period, catalogue):
-    from dataset import services
+    from dataset.returns import services
 
     return services.return_start(agency=csc_lead.agency, period=open_period, acting_user=csc_lead)
 
 
 @pytest.fixture
 def police_return(police_lead, open_period, catalogue):
-    from dataset import services
+    from dataset.returns import services
 
     return services.return_start(agency=police_lead.agency, period=open_period, acting_user=police_lead)
 
 
 def fill(ret, user, **codes):
     """Save figures: fill(ret, user, N18=("150", "420"), N28="24")."""
-    from dataset import services
+    from dataset.returns import services
 
     inputs = {}
     for code, figures in codes.items():

@@ -10,11 +10,11 @@ import pytest
 
 from agencies import demo as agencies_demo
 from agencies.models import Agency
-from dataset import validation
-from dataset.catalogue import DEMO_CATALOGUE, load_demo_catalogue
+from dataset.catalogue.loader import DEMO_CATALOGUE, load_demo_catalogue
+from dataset.catalogue.periods import Quarter, default_dates
 from dataset.demo import CURRENT, QUARTERS, IndicatorInfo, demo_plan, demo_series, seed_returns
 from dataset.models import HistorySource, NotAvailableReason, ReportingPeriod, Return, ReturnValue
-from dataset.periods import Quarter, default_dates
+from dataset.returns import validation
 from neglect_portal.lifecycle import State
 
 TODAY = date(2020, 7, 14)

@@ -48,3 +48,13 @@ def test_tasks_are_safe_against_a_lost_worker():
     assert app.conf.task_reject_on_worker_lost is True
     assert clear_expired_sessions.acks_late and clear_expired_sessions.reject_on_worker_lost
     assert clear_expired_sessions.time_limit and clear_expired_sessions.soft_time_limit
+
+
+def test_a_worker_finds_every_scheduled_and_queued_task():
+    """What a worker imports at start (autodiscovery) registers every task the beat schedules and the pages queue,
+    under the names queued messages and the schedules carry."""
+    from neglect_portal import schedules
+
+    app.loader.import_default_modules()
+    expected = {s.task for s in schedules.SCHEDULES} | {"dataset.tasks.build_dataset", "scrutiny.tasks.build_pack"}
+    assert expected <= set(app.tasks), sorted(expected - set(app.tasks))

@@ -8,7 +8,7 @@ from django.utils import timezone
 from actionplans.demo import seed_action_plans
 from agencies.demo import seed_partnership
 from dataset import demo as dataset_demo
-from dataset.catalogue import load_demo_catalogue
+from dataset.catalogue.loader import load_demo_catalogue
 from scrutiny.demo import seed_scrutiny
 from scrutiny.models import Audit, EvidenceItem, EvidenceSource, ImpactOutcome, ScrutinyEvent, TrainingSession
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dataset import dataset_services
+from dataset.build import services as dataset_services
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dataset import catalogue
+from dataset.catalogue import loader as catalogue
 
 
 class Command(BaseCommand):

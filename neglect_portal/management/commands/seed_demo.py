@@ -14,7 +14,7 @@ from django.utils import timezone
 from actionplans.demo import seed_action_plans
 from agencies import demo as agencies_demo
 from dataset import demo as dataset_demo
-from dataset.catalogue import load_demo_catalogue
+from dataset.catalogue.loader import load_demo_catalogue
 from scrutiny.demo import seed_pack, seed_scrutiny
 
 

@@ -1,0 +1,127 @@
+"""Plain data shared by the pure dataset modules (aggregate, spc, themes, disclosure, exports).
+
+No ORM here: the build (dataset/build/services.py) turns database rows into these, calls the pure functions,
+and stores what they return. Quarters are running numbers (`periods.Quarter.index`); `quarter_label`
+turns one back into "2020-21 Q1".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dataset.catalogue.periods import Quarter
+
+UNITS = ("count", "percentage", "rate_per_10k", "mean")
+SCALE = {"percentage": Decimal(100), "rate_per_10k": Decimal(10000), "mean": Decimal(1)}
+
+
+def quarter_of(index: int) -> Quarter:
+    return Quarter(index // 4, index % 4 + 1)
+
+
+def quarter_label(index: int) -> str:
+    return quarter_of(index).label
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    code: str
+    title: str
+    unit: str  # one of UNITS
+    polarity: str  # "higher" | "lower" | "neither"
+    objective: str  # "recognise" | "respond" | "quantify" | "evaluate"
+    definition: str = ""
+    numerator_label: str = ""
+    denominator_label: str = ""
+    target: Decimal | None = None
+    red_threshold: Decimal | None = None  # worse than this is red; between target and this is amber
+    tolerance: Decimal = Decimal(25)  # per cent
+    benchmark_value: Decimal | None = None
+    benchmark_source: str = ""
+    benchmark_year: str = ""
+    suppliers: tuple[str, ...] = ()  # agency short names expected to report it
+
+
+@dataclass(frozen=True)
+class AgencyFigure:
+    """One agency's accepted figure for one indicator and quarter. Numbers are parsed, never text."""
+
+    code: str
+    agency: str  # short name
+    quarter: int
+    numerator: Decimal | None = None  # ratios and means
+    denominator: Decimal | None = None
+    value: Decimal | None = None  # counts
+    not_available: str = ""  # the reason key when the agency marked it not available
+
+
+@dataclass(frozen=True)
+class PartnershipValue:
+    """The partnership's value of one indicator in one quarter, from accepted returns only."""
+
+    code: str
+    quarter: int
+    value: Decimal | None  # None when no agency contributed
+    numerator: Decimal | None = None  # summed (ratios and means)
+    denominator: Decimal | None = None
+    contributors: tuple[str, ...] = ()  # agencies whose figure is in the value
+    expected: tuple[str, ...] = ()  # agencies expected to supply it that quarter
+    not_available: tuple[str, ...] = ()  # agencies that marked it not available
+
+    @property
+    def partial(self) -> bool:
+        """Missing an expected agency: not compared as if it were whole."""
+        return bool(self.missing)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(a for a in self.expected if a not in self.contributors)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    code: str
+    quarter: int
+    change_previous: Decimal | None = None  # percentage points for percentages, per cent otherwise
+    change_year: Decimal | None = None
+    change_baseline: Decimal | None = None
+    change_unit: str = ""  # "pp" | "%"
+    direction: str = ""  # "improving" | "worsening" | "steady" | "up" | "down" (polarity neither) | "" (no data)
+    rag: str = ""  # "red" | "amber" | "green" | "" (no target)
+    benchmark_gap: Decimal | None = None  # value minus the national benchmark
+    comparable: bool = True  # False when this or the compared quarter is partial
+
+
+@dataclass(frozen=True)
+class SpcPoint:
+    quarter: int
+    value: Decimal
+    rules: tuple[str, ...] = ()  # "outside_limits", "shift", "trend", "two_of_three"
+    assessment: str = ""  # "improvement" | "concern" | "neutral" | "" (common cause)
+
+
+@dataclass(frozen=True)
+class SpcResult:
+    code: str
+    enough_data: bool
+    message: str  # e.g. "Not enough data: 9 quarters; 12 are needed."
+    mean: Decimal | None = None
+    upper: Decimal | None = None
+    lower: Decimal | None = None
+    points: tuple[SpcPoint, ...] = ()
+
+    @property
+    def latest(self) -> SpcPoint | None:
+        return self.points[-1] if self.points else None
+
+
+@dataclass(frozen=True)
+class Theme:
+    code: str  # indicator code, or "" for a theme about the collection itself (data gap)
+    kind: str  # "possible_drift" | "sustained_rise" | "sustained_fall" | "special_cause" | "target_missed"
+    #            | "implausible_value" | "data_gap"
+    severity: int  # 3 high, 2 medium, 1 low: most severe first
+    sentence: str  # readable aloud to the Working Group
+    question: str  # a question to explore
+    numbers: dict[str, str] = field(default_factory=dict)  # the figures behind it, formatted for people

@@ -1,0 +1,684 @@
+"""The Partnership Neglect Dataset as files that leave the app: an XLSX workbook and a CSV. Pure.
+
+The caller gives plain data (dataset.build.figures) and gets bytes back: no ORM, no request. Every figure goes
+through dataset.reading.disclosure, decided once per indicator and quarter (`PublishedFigures`) so every sheet and row
+publishes the same cells. Every text cell is formula-safe through dataset.cells.
+
+What is withheld besides the figures themselves, and why:
+- RAG and SPC status of a quarter whose value is `c`: a target or a control limit would bracket the value.
+- Direction of travel when this quarter, the previous one or the same quarter a year earlier is `c`: "no
+  significant change" from 6 with a 25% tolerance pins a `c` at 5.
+- A theme about an indicator with a `c` anywhere in its series: its sentence, question and numbers quote values,
+  changes, means and limits, any of which can give a suppressed value back. Kind, severity and indicator stay.
+- No change figures, SPC means or limits are exported, only words: each would give back a suppressed value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from dataset.build.figures import Comparison, IndicatorInfo, PartnershipValue, SpcResult, Theme, quarter_label
+from dataset.catalogue.numbers import UNIT_LABELS, format_value
+from dataset.cells import csv_text, set_cell
+from neglect_portal.strategy import OBJECTIVE_AIMS, Objective
+
+from . import disclosure
+from .disclosure import NOT_APPLICABLE_CELL, RATIO_UNITS, SUPPRESSED, Cell
+
+DATASET_SHEET = "Dataset"
+DATA_SHEET = "Data"
+THEMES_SHEET = "Themes"
+NOTES_SHEET = "Notes"
+LATEST_QUARTERS = 5
+PARTNERSHIP = "Partnership"
+
+DATA_COLUMNS: tuple[str, ...] = (
+    "indicator_code",
+    "indicator_title",
+    "period",
+    "agency",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "rag",
+    "spc",
+    "completeness",
+)
+CSV_COLUMNS: tuple[str, ...] = tuple(name for name in DATA_COLUMNS if name != "agency")
+THEME_COLUMNS: tuple[str, ...] = ("Kind", "Severity", "Indicator code", "Indicator", "Sentence", "Question", "Numbers")
+DEFINITION_COLUMNS: tuple[str, ...] = (
+    "Code",
+    "Title",
+    "Definition",
+    "Numerator",
+    "Denominator",
+    "Unit",
+    "Polarity",
+    "Suppliers",
+)
+BENCHMARK_COLUMNS: tuple[str, ...] = ("Code", "Title", "Benchmark", "Source", "Year")
+
+RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
+DIRECTION_WORDS = {
+    "improving": "Improving",
+    "worsening": "Worsening",
+    "steady": "No significant change",
+    "up": "Up",
+    "down": "Down",
+}
+SPC_WORDS = {
+    "improvement": "Special cause: improvement",
+    "concern": "Special cause: concern",
+    "neutral": "Special cause: neither better nor worse",
+    "": "Common cause variation",
+}
+SPC_RULE_WORDS = {
+    "outside_limits": "outside the limits",
+    "shift": "shift",
+    "trend": "trend",
+    "two_of_three": "two of three near a limit",
+}
+KIND_WORDS = {
+    "possible_drift": "Possible drift",
+    "sustained_rise": "Sustained rise",
+    "sustained_fall": "Sustained fall",
+    "special_cause": "Special cause variation",
+    "target_missed": "Target missed",
+    "implausible_value": "Implausible value",
+    "data_gap": "Data gap",
+}
+SEVERITY_WORDS = {3: "High", 2: "Medium", 1: "Low"}
+POLARITY_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neither": "Neither is better"}
+WITHHELD_TEXT = "Withheld under disclosure control: the indicator has figures shown as c, which this could give back."
+
+DISCLOSURE_NOTES: tuple[str, ...] = (
+    "Counts from 1 to 5 are shown as c. Zero is a figure and is shown.",
+    "Secondary suppression: the partnership figure of an indicator in a quarter is the sum of the figures of the "
+    "agencies that contributed (for a percentage, rate or mean, the numerators add up). Where one agency's figure "
+    "is c, at least one more is c too (the smallest other figure), so no c can be worked out by subtracting the "
+    "others from the partnership figure; where the partnership figure is c, at least two agencies' figures are. "
+    "Where the partnership figure would give every agency's c back (two agencies with 5 each under a total of 10), "
+    "the partnership figure is c too.",
+    "An agency with : did not contribute, so it is not part of the partnership figure.",
+    "A percentage, rate or mean is c when its numerator or denominator is c, since either would give the other "
+    "back. A denominator from 1 to 5 is c.",
+    "RAG and SPC status are c for a quarter whose value is c; direction of travel is c when the latest quarter, "
+    "the one before or the same quarter a year earlier is c. No change figures or control limits are given.",
+    "A theme about an indicator with any figure shown as c is withheld (its kind and severity are still given), "
+    "since its sentence and numbers quote changes, means and limits that could give the figure back.",
+    "Agency rows give each agency's count, or its numerator for a percentage, rate or mean; an agency's own "
+    "value and denominator are not published here (z).",
+)
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_OBJECTIVE_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+_UNIT_SUFFIXES = ("%", " per 10,000")
+
+
+# --- disclosure, decided once -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Published:
+    value: Cell
+    numerator: Cell
+    denominator: Cell
+    parts: dict[str, Cell]  # agency short name -> its count, or its numerator for a ratio
+
+
+class PublishedFigures:
+    """Every indicator-quarter through disclosure, once, so all sheets and rows publish the same cells."""
+
+    def __init__(
+        self,
+        indicators: Sequence[IndicatorInfo],
+        values: Mapping[tuple[str, int], PartnershipValue],
+        contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+    ) -> None:
+        self.units = {i.code: i.unit for i in indicators}
+        self._values = values
+        self._contributions = contributions
+        self._cache: dict[tuple[str, int], _Published] = {}
+
+    def get(self, code: str, quarter: int) -> _Published:
+        key = (code, quarter)
+        if key not in self._cache:
+            self._cache[key] = self._publish(code, quarter)
+        return self._cache[key]
+
+    def _publish(self, code: str, quarter: int) -> _Published:
+        unit = self.units[code]
+        pv = self._values.get((code, quarter))
+        parts = self._contributions.get((code, quarter), {})
+        if unit not in RATIO_UNITS:
+            total, part_cells = disclosure.protect_group(total=pv.value if pv else None, parts=parts)
+            return _Published(total, NOT_APPLICABLE_CELL, NOT_APPLICABLE_CELL, part_cells)
+        numerator, part_cells = disclosure.protect_group(total=pv.numerator if pv else None, parts=parts)
+        value, numerator, denominator = disclosure.protect_ratio(
+            unit=unit,
+            numerator=numerator,
+            denominator=pv.denominator if pv else None,
+            value=pv.value if pv else None,
+        )
+        return _Published(value, numerator, denominator, part_cells)
+
+    def suppressed(self, code: str, quarter: int) -> bool:
+        return self.get(code, quarter).value.status == SUPPRESSED
+
+
+def _rounded(unit: str, value: Decimal) -> Decimal:
+    """A ratio's value rounded as the dashboard shows it ("62.5%" -> 62.5)."""
+    text = format_value(unit, value)
+    for suffix in _UNIT_SUFFIXES:
+        text = text.removesuffix(suffix)
+    return Decimal(text.replace(",", ""))
+
+
+def sheet_value(cell: Cell) -> int | Decimal | str:
+    """A published cell for a spreadsheet: a number where shown, else its symbol."""
+    if cell.value is None:
+        return cell.status
+    if cell.unit in RATIO_UNITS:
+        return _rounded(cell.unit, cell.value)  # keeps its places: 62.0 stays 62.0, as the dashboard shows it
+    return int(cell.value) if cell.value == cell.value.to_integral_value() else cell.value
+
+
+def _csv_value(cell: Cell) -> str:
+    """A published cell for a CSV: a plain number (no separators, no unit) or its symbol."""
+    return csv_text(sheet_value(cell))
+
+
+# --- words ------------------------------------------------------------------------------------------------------
+def rag_text(indicator: IndicatorInfo, comparison: Comparison | None, value: Cell) -> str:
+    if not value.shown:
+        return value.status
+    rag = comparison.rag if comparison else ""
+    if rag:
+        return RAG_WORDS.get(rag, rag.capitalize())
+    return "No target" if indicator.target is None else "Not rated"
+
+
+def _spc_text(result: SpcResult | None, quarter: int, value: Cell) -> str:
+    if not value.shown:
+        return value.status
+    if result is None:
+        return "Not assessed"
+    if not result.enough_data:
+        return result.message or "Not enough data"
+    point = next((p for p in result.points if p.quarter == quarter), None)
+    if point is None:
+        return "Not assessed"
+    words = SPC_WORDS.get(point.assessment, point.assessment.capitalize())
+    if point.assessment and point.rules:
+        words += " (" + ", ".join(SPC_RULE_WORDS.get(rule, rule.replace("_", " ")) for rule in point.rules) + ")"
+    return words
+
+
+def _direction_text(comparison: Comparison | None, withheld: bool) -> str:
+    if withheld:
+        return SUPPRESSED
+    if comparison is None or not comparison.direction:
+        return "No comparison"
+    words = DIRECTION_WORDS.get(comparison.direction, comparison.direction.capitalize())
+    return words if comparison.comparable else f"{words} (not comparable: returns incomplete)"
+
+
+def _agencies_text(count: int) -> str:
+    return f"{count} agency" if count == 1 else f"{count} agencies"
+
+
+def _completeness(indicator: IndicatorInfo, pv: PartnershipValue | None) -> str:
+    """How many of the agencies expected to supply it are in the value: "8 of 9 agencies"."""
+    if pv is None:
+        return f"0 of {_agencies_text(len(indicator.suppliers))}" if indicator.suppliers else "No data"
+    expected = len(pv.expected) or len(pv.contributors)
+    return f"{len(pv.contributors)} of {_agencies_text(expected)}"
+
+
+def _agency_completeness(agency: str, figure: Decimal | None, pv: PartnershipValue | None) -> str:
+    if figure is not None:
+        return "Included"
+    if pv is not None and agency in pv.not_available:
+        return "Not available"
+    return "Missing"
+
+
+def _benchmark_text(indicator: IndicatorInfo) -> str:
+    if indicator.benchmark_value is None:
+        return "No national benchmark"
+    source = ", ".join(x for x in (indicator.benchmark_source, indicator.benchmark_year) if x)
+    value = format_value(indicator.unit, indicator.benchmark_value)
+    return f"{value} ({source})" if source else value
+
+
+def _unit_label(unit: str) -> str:
+    return UNIT_LABELS.get(unit, unit)
+
+
+def _objective_order(indicators: Sequence[IndicatorInfo]) -> list[str]:
+    known = [str(o.value) for o in Objective]
+    extra = [i.objective for i in indicators if i.objective not in known]
+    return known + list(dict.fromkeys(extra))
+
+
+def _objective_heading(objective: str) -> str:
+    if objective in Objective.values:
+        return f"{Objective(objective).label}: {OBJECTIVE_AIMS[objective]}"
+    return objective.replace("_", " ").capitalize()
+
+
+def _number_format(unit: str, number: int | Decimal) -> str:
+    places = -Decimal(number).as_tuple().exponent if isinstance(number, Decimal) else 0
+    digits = "#,##0" + ("." + "0" * max(int(places), 0) if places > 0 else "")
+    if unit == "percentage":
+        return digits + '"%"'
+    if unit == "rate_per_10k":
+        return digits + '" per 10,000"'
+    return digits
+
+
+def _agency_order(names: Iterable[str], agencies: Mapping[str, str]) -> list[str]:
+    names = set(names)
+    return [a for a in agencies if a in names] + sorted(names - set(agencies))
+
+
+# --- rows shared by the Data sheet and the CSV ------------------------------------------------------------------
+def _partnership_row(
+    indicator: IndicatorInfo,
+    quarter: int,
+    figures: PublishedFigures,
+    values: Mapping[tuple[str, int], PartnershipValue],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+) -> dict[str, object]:
+    published = figures.get(indicator.code, quarter)
+    return {
+        "indicator_code": indicator.code,
+        "indicator_title": indicator.title,
+        "period": quarter_label(quarter),
+        "agency": PARTNERSHIP,
+        "value": published.value,
+        "numerator": published.numerator,
+        "denominator": published.denominator,
+        "unit": indicator.unit,
+        "rag": rag_text(indicator, comparisons.get((indicator.code, quarter)), published.value),
+        "spc": _spc_text(spc.get(indicator.code), quarter, published.value),
+        "completeness": _completeness(indicator, values.get((indicator.code, quarter))),
+    }
+
+
+def _agency_rows(
+    indicator: IndicatorInfo,
+    quarter: int,
+    figures: PublishedFigures,
+    values: Mapping[tuple[str, int], PartnershipValue],
+    contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+    agencies: Mapping[str, str],
+) -> list[dict[str, object]]:
+    published = figures.get(indicator.code, quarter)
+    pv = values.get((indicator.code, quarter))
+    given = contributions.get((indicator.code, quarter), {})
+    names = set(given) | set(pv.expected if pv else ())
+    ratio = indicator.unit in RATIO_UNITS
+    rows = []
+    for agency in _agency_order(names, agencies):
+        part = published.parts.get(agency, disclosure.MISSING_CELL)
+        rows.append(
+            {
+                "indicator_code": indicator.code,
+                "indicator_title": indicator.title,
+                "period": quarter_label(quarter),
+                "agency": agencies.get(agency, agency),
+                "value": NOT_APPLICABLE_CELL if ratio else part,
+                "numerator": part if ratio else NOT_APPLICABLE_CELL,
+                "denominator": NOT_APPLICABLE_CELL,
+                "unit": indicator.unit,
+                "rag": disclosure.NOT_APPLICABLE,
+                "spc": disclosure.NOT_APPLICABLE,
+                "completeness": _agency_completeness(agency, given.get(agency), pv),
+            }
+        )
+    return rows
+
+
+# --- sheets -----------------------------------------------------------------------------------------------------
+def _header(ws: Worksheet, row: int, names: Sequence[str]) -> None:
+    for column, name in enumerate(names, start=1):
+        cell = ws.cell(row=row, column=column)
+        set_cell(cell, name)
+        cell.font = _BOLD
+
+
+def _widths(ws: Worksheet, widths: Sequence[int]) -> None:
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def _write(ws: Worksheet, row: int, column: int, value: object, number_format: str = "") -> None:
+    cell = ws.cell(row=row, column=column)
+    set_cell(cell, value)
+    if number_format:
+        cell.number_format = number_format
+    cell.alignment = _WRAP if isinstance(value, str) and len(value) > 40 else _TOP
+
+
+def _dataset_sheet(
+    ws: Worksheet,
+    *,
+    snapshot_label: str,
+    built_at: str,
+    indicators: Sequence[IndicatorInfo],
+    quarters: Sequence[int],
+    figures: PublishedFigures,
+    values: Mapping[tuple[str, int], PartnershipValue],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+) -> None:
+    shown = sorted(set(quarters))[-LATEST_QUARTERS:]
+    latest = shown[-1] if shown else None
+    set_cell(ws.cell(row=1, column=1), f"Partnership Neglect Dataset: {snapshot_label}")
+    ws.cell(row=1, column=1).font = _TITLE
+    set_cell(
+        ws.cell(row=2, column=1),
+        f"Built {built_at}. Counts from 1 to 5 are shown as c, missing figures as : and figures that do not apply "
+        "as z; see the Notes sheet.",
+    )
+    header_row = 4
+    completeness_header = f"Completeness ({quarter_label(latest)})" if latest is not None else "Completeness"
+    names = (
+        "Code",
+        "Indicator",
+        "Unit",
+        *(quarter_label(q) for q in shown),
+        "Direction of travel",
+        "RAG",
+        "SPC",
+        "Benchmark",
+        completeness_header,
+    )
+    _header(ws, header_row, names)
+    row = header_row
+    by_objective: dict[str, list[IndicatorInfo]] = {}
+    for indicator in indicators:
+        by_objective.setdefault(indicator.objective, []).append(indicator)
+    for objective in _objective_order(indicators):
+        if objective not in by_objective:
+            continue
+        row += 1
+        set_cell(ws.cell(row=row, column=1), _objective_heading(objective))
+        for column in range(1, len(names) + 1):
+            ws.cell(row=row, column=column).fill = _OBJECTIVE_FILL
+            ws.cell(row=row, column=column).font = _BOLD
+        for indicator in by_objective[objective]:
+            row += 1
+            code = indicator.code
+            cells: list[tuple[object, str]] = [(code, ""), (indicator.title, ""), (_unit_label(indicator.unit), "")]
+            for quarter in shown:
+                value = sheet_value(figures.get(code, quarter).value)
+                cells.append((value, "" if isinstance(value, str) else _number_format(indicator.unit, value)))
+            if latest is None:
+                words = ["No comparison", ":", ":", _benchmark_text(indicator), "No data"]
+            else:
+                comparison = comparisons.get((code, latest))
+                value_cell = figures.get(code, latest).value
+                withheld = any(figures.suppressed(code, q) for q in (latest, latest - 1, latest - 4))
+                words = [
+                    _direction_text(comparison, withheld),
+                    rag_text(indicator, comparison, value_cell),
+                    _spc_text(spc.get(code), latest, value_cell),
+                    _benchmark_text(indicator),
+                    _completeness(indicator, values.get((code, latest))),
+                ]
+            cells.extend((w, "") for w in words)
+            for column, (value, number_format) in enumerate(cells, start=1):
+                _write(ws, row, column, value, number_format)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=4)
+    _widths(ws, (10, 48, 22, *(12 for _ in shown), 24, 10, 30, 36, 22))
+
+
+def _data_sheet(
+    ws: Worksheet,
+    *,
+    indicators: Sequence[IndicatorInfo],
+    quarters: Sequence[int],
+    figures: PublishedFigures,
+    values: Mapping[tuple[str, int], PartnershipValue],
+    contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+    agencies: Mapping[str, str],
+) -> None:
+    _header(ws, 1, DATA_COLUMNS)
+    row = 1
+    for indicator in indicators:
+        for quarter in sorted(set(quarters)):
+            records = [
+                _partnership_row(indicator, quarter, figures, values, comparisons, spc),
+                *_agency_rows(indicator, quarter, figures, values, contributions, agencies),
+            ]
+            for record in records:
+                row += 1
+                for column, name in enumerate(DATA_COLUMNS, start=1):
+                    value = record[name]
+                    _write(ws, row, column, sheet_value(value) if isinstance(value, Cell) else value)
+    ws.freeze_panes = "E2"
+    _widths(ws, (15, 48, 12, 32, 12, 12, 12, 14, 10, 30, 18))
+
+
+def _named_codes(theme: Theme, codes: Iterable[str]) -> set[str]:
+    """The indicators a theme speaks of: its own, and any whose code its sentence or number labels mention."""
+    text = " ".join((theme.sentence, theme.question, *theme.numbers))
+    return {theme.code} - {""} | {code for code in codes if re.search(rf"(?<!\w){re.escape(code)}(?!\w)", text)}
+
+
+def _themes_sheet(
+    ws: Worksheet, *, themes: Sequence[Theme], indicators: Sequence[IndicatorInfo], withheld_codes: set[str]
+) -> None:
+    titles = {i.code: i.title for i in indicators}
+    _header(ws, 1, THEME_COLUMNS)
+    for row, theme in enumerate(themes, start=2):
+        if _named_codes(theme, titles) & withheld_codes:
+            sentence, question, numbers = WITHHELD_TEXT, WITHHELD_TEXT, SUPPRESSED
+        else:
+            sentence, question = theme.sentence, theme.question
+            numbers = "; ".join(f"{key}: {value}" for key, value in theme.numbers.items())
+        cells = (
+            KIND_WORDS.get(theme.kind, theme.kind.replace("_", " ").capitalize()),
+            SEVERITY_WORDS.get(theme.severity, str(theme.severity)),
+            theme.code,
+            titles.get(theme.code, "The collection" if not theme.code else ""),
+            sentence,
+            question,
+            numbers,
+        )
+        for column, value in enumerate(cells, start=1):
+            _write(ws, row, column, value)
+            ws.cell(row=row, column=column).alignment = _WRAP
+    ws.freeze_panes = "A2"
+    _widths(ws, (22, 10, 14, 40, 70, 60, 50))
+
+
+def _notes_sheet(
+    ws: Worksheet,
+    *,
+    snapshot_label: str,
+    built_at: str,
+    indicators: Sequence[IndicatorInfo],
+    agencies: Mapping[str, str],
+) -> None:
+    row = 1
+    set_cell(ws.cell(row=row, column=1), f"Notes: Partnership Neglect Dataset {snapshot_label}, built {built_at}")
+    ws.cell(row=row, column=1).font = _TITLE
+
+    row += 2
+    _header(ws, row, ("Symbol", "Meaning"))
+    for symbol, meaning in disclosure.SYMBOLS.items():
+        row += 1
+        _write(ws, row, 1, symbol)
+        _write(ws, row, 2, meaning)
+    row += 2
+    _header(ws, row, ("Disclosure control",))
+    for note in DISCLOSURE_NOTES:
+        row += 1
+        _write(ws, row, 1, note)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(DEFINITION_COLUMNS))
+        ws.cell(row=row, column=1).alignment = _WRAP
+        ws.row_dimensions[row].height = 45
+
+    row += 2
+    _header(ws, row, DEFINITION_COLUMNS)
+    for indicator in indicators:
+        row += 1
+        suppliers = ", ".join(agencies.get(s, s) for s in indicator.suppliers)
+        cells = (
+            indicator.code,
+            indicator.title,
+            indicator.definition,
+            indicator.numerator_label or ("z" if indicator.unit not in RATIO_UNITS else ""),
+            indicator.denominator_label or ("z" if indicator.unit not in RATIO_UNITS else ""),
+            _unit_label(indicator.unit),
+            POLARITY_WORDS.get(indicator.polarity, indicator.polarity),
+            suppliers,
+        )
+        for column, value in enumerate(cells, start=1):
+            _write(ws, row, column, value)
+
+    row += 2
+    _header(ws, row, BENCHMARK_COLUMNS)
+    for indicator in indicators:
+        if indicator.benchmark_value is None:
+            continue
+        row += 1
+        cells = (
+            indicator.code,
+            indicator.title,
+            format_value(indicator.unit, indicator.benchmark_value),  # text, so a national count reads as such
+            indicator.benchmark_source,
+            indicator.benchmark_year,
+        )
+        for column, value in enumerate(cells, start=1):
+            _write(ws, row, column, value)
+    ws.freeze_panes = "A2"
+    _widths(ws, (14, 40, 60, 28, 28, 22, 22, 40))
+
+
+# --- the files --------------------------------------------------------------------------------------------------
+def export_xlsx(
+    *,
+    snapshot_label: str,
+    built_at: str,
+    indicators: Sequence[IndicatorInfo],
+    quarters: Sequence[int],
+    values: Mapping[tuple[str, int], PartnershipValue],
+    contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+    themes: Sequence[Theme],
+    agencies: Mapping[str, str],
+) -> bytes:
+    """The dataset workbook: Dataset (as the web page), Data (long), Themes, Notes. Every figure through disclosure.
+
+    contributions: per indicator and quarter, each agency's count (the numerator for a ratio), None when missing;
+    they should be the agencies in the partnership value, whose figures add up to its total.
+    """
+    figures = PublishedFigures(indicators, values, contributions)
+    wb = Workbook()
+    dataset = wb.active
+    dataset.title = DATASET_SHEET
+    _dataset_sheet(
+        dataset,
+        snapshot_label=snapshot_label,
+        built_at=built_at,
+        indicators=indicators,
+        quarters=quarters,
+        figures=figures,
+        values=values,
+        comparisons=comparisons,
+        spc=spc,
+    )
+    _data_sheet(
+        wb.create_sheet(DATA_SHEET),
+        indicators=indicators,
+        quarters=quarters,
+        figures=figures,
+        values=values,
+        contributions=contributions,
+        comparisons=comparisons,
+        spc=spc,
+        agencies=agencies,
+    )
+    # A theme quotes values, changes, limits and means of its indicator's series, any of which can give back a
+    # suppressed value: a theme about an indicator with a c anywhere in its series is withheld.
+    withheld_codes = {code for code, quarter in values if code in figures.units and figures.suppressed(code, quarter)}
+    _themes_sheet(wb.create_sheet(THEMES_SHEET), themes=themes, indicators=indicators, withheld_codes=withheld_codes)
+    _notes_sheet(
+        wb.create_sheet(NOTES_SHEET),
+        snapshot_label=snapshot_label,
+        built_at=built_at,
+        indicators=indicators,
+        agencies=agencies,
+    )
+    wb.properties.title = f"Partnership Neglect Dataset {snapshot_label}"
+    wb.properties.creator = "Neglect portal"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def export_csv(
+    *,
+    indicators: Sequence[IndicatorInfo],
+    quarters: Sequence[int],
+    values: Mapping[tuple[str, int], PartnershipValue],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+    contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+) -> bytes:
+    """The partnership's figures, one row per indicator and quarter, as UTF-8 CSV with a byte-order mark.
+
+    Only totals are in this file, but a total is not always safe on its own: where the agencies' figures are
+    published elsewhere (the workbook), a total can give them back (two agencies with 5 each under a total of 10),
+    so the total is then suppressed too. Pass the same contributions as to `export_xlsx` so both files publish the
+    same totals; pass {} only when no agency figures of this dataset are published anywhere (primary
+    suppression alone then applies).
+    """
+    figures = PublishedFigures(indicators, values, contributions)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for indicator in indicators:
+        for quarter in sorted(set(quarters)):
+            record = _partnership_row(indicator, quarter, figures, values, comparisons, spc)
+            writer.writerow(
+                [
+                    _csv_value(value) if isinstance(value, Cell) else csv_text(value)
+                    for value in (record[name] for name in CSV_COLUMNS)
+                ]
+            )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+__all__ = [
+    "CSV_COLUMNS",
+    "DATASET_SHEET",
+    "DATA_COLUMNS",
+    "DATA_SHEET",
+    "NOTES_SHEET",
+    "PARTNERSHIP",
+    "THEMES_SHEET",
+    "THEME_COLUMNS",
+    "export_csv",
+    "export_xlsx",
+]

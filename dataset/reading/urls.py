@@ -1,0 +1,18 @@
+"""What readers see of a snapshot: the dataset, its cells and exports, indicator pages, an agency's own figures
+(included by dataset/urls.py inside the dataset namespace)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("dataset/", views.dataset_page, name="dataset"),
+    path("dataset/build/", views.dataset_build_now, name="dataset_build"),
+    path("dataset/baseline/", views.dataset_baseline, name="dataset_baseline"),
+    path("dataset/<int:pk>/publish/", views.dataset_publish, name="dataset_publish"),
+    path("dataset/<int:pk>/export.<str:fmt>", views.dataset_export, name="dataset_export"),
+    path("dataset/<int:pk>/<str:code>/<int:quarter>/", views.dataset_cell, name="dataset_cell"),
+    path("dataset/indicators/<str:code>/", views.indicator_page, name="indicator"),
+    path("dataset/indicators/<str:code>/data.csv", views.indicator_data_csv, name="indicator_data"),
+    path("my-figures/", views.agency_view, name="agency_view"),
+]

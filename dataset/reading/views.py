@@ -1,0 +1,269 @@
+"""What readers see of a snapshot: the dataset table, a cell's contributions, exports, publish and build now; the
+indicator page (trend, SPC, agencies' contributions, the same numbers as a table) and an agency's own view."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from agencies import access
+from dataset.build import requests, services
+from dataset.build.figures import quarter_label
+from dataset.catalogue.periods import Quarter
+from dataset.models import DatasetSettings, ReportingPeriod, Return
+from neglect_portal.strategy import Objective
+
+from . import charts, exports, selectors
+
+
+class DatasetFilter(forms.Form):
+    objective = forms.ChoiceField(
+        choices=[("", "All objectives"), *Objective.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    agency = forms.ChoiceField(
+        choices=[("", "The partnership")], required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
+
+    def __init__(self, *args, agencies: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "The partnership"), *sorted(agencies.items(), key=lambda a: a[1])]
+
+
+class BaselineForm(forms.Form):
+    baseline = forms.ModelChoiceField(
+        queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
+        required=False,
+        empty_label="No baseline",
+        label="Baseline quarter (first quarter of the current strategy)",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["baseline"].label_from_instance = lambda period: period.label
+
+
+def _visible_agencies(request: HttpRequest, snapshot) -> dict[str, str]:
+    agencies = dict(snapshot.meta.get("agencies", {})) if snapshot else {}
+    if access.can_read_all(request.user):
+        return agencies
+    own = request.user.agency.short_name if request.user.agency_id else None
+    return {k: v for k, v in agencies.items() if k == own}
+
+
+@require_safe
+def dataset_page(request: HttpRequest) -> HttpResponse:
+    pk = request.GET.get("snapshot")
+    snapshot = selectors.snapshot_for(user=request.user, pk=int(pk) if pk and pk.isdigit() else None)
+    context: dict = {
+        "snapshot": snapshot,
+        "failure": selectors.latest_failure(user=request.user),
+        "can_manage": access.can_manage(request.user),
+        "snapshots": selectors.snapshots_readable(user=request.user).order_by("-built_at")[:12],
+    }
+    if snapshot is not None:
+        filters = DatasetFilter(request.GET, agencies=_visible_agencies(request, snapshot))
+        chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
+        groups, quarters = selectors.dataset_table(
+            snapshot=snapshot, user=request.user, objective=chosen["objective"], agency=chosen["agency"]
+        )
+        context.update(
+            filters=filters,
+            groups=groups,
+            quarters=[(q, quarter_label(q)) for q in quarters],
+            themes=(found := selectors.themes_of(snapshot)),
+            low_themes=sum(1 for t in found if t.severity == 1),
+            agency_name=dict(snapshot.meta.get("agencies", {})).get(chosen["agency"], ""),
+            baseline_form=BaselineForm(initial={"baseline": DatasetSettings.load().baseline}),
+        )
+    return render(request, "dataset/dataset.html", context)
+
+
+@require_safe
+def dataset_cell(request: HttpRequest, pk: int, code: str, quarter: int) -> HttpResponse:
+    snapshot = selectors.snapshot_for(user=request.user, pk=pk)
+    info, value, contributions = selectors.cell_detail(snapshot=snapshot, user=request.user, code=code, quarter=quarter)
+    agencies = dict(snapshot.meta.get("agencies", {}))
+    rows = [(agencies.get(c.agency, c.agency), c, selectors.agency_text(info, c)) for c in contributions]
+    return render(
+        request,
+        "dataset/dataset_cell.html",
+        {
+            "snapshot": snapshot,
+            "info": info,
+            "value": value,
+            "value_text": selectors.format_cell(info, value),
+            "rows": rows,
+            "quarter_label": quarter_label(quarter),
+            "missing": [agencies.get(a, a) for a in (value.expected if value else []) if a not in value.contributors],
+        },
+    )
+
+
+@require_safe
+def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    snapshot = selectors.snapshot_for(user=request.user, pk=pk)
+    data = selectors.export_data(snapshot)
+    built = timezone.localtime(snapshot.built_at)
+    label = f"Partnership Neglect Dataset as at {built:%d %B %Y}"
+    if fmt == "xlsx":
+        body = exports.export_xlsx(snapshot_label=label, built_at=f"{built:%d %B %Y %H:%M}", **data)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        body = exports.export_csv(
+            indicators=data["indicators"],
+            quarters=data["quarters"],
+            values=data["values"],
+            comparisons=data["comparisons"],
+            spc=data["spc"],
+            contributions=data["contributions"],
+        )
+        content_type = "text/csv; charset=utf-8"
+    else:
+        raise Http404("Unknown format")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="neglect-dataset-{built:%Y-%m-%d-%H%M}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def dataset_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    if not access.can_manage(request.user):
+        raise Http404("Not found")
+    snapshot = selectors.snapshot_for(user=request.user, pk=pk)
+    services.snapshot_publish(snapshot=snapshot, acting_user=request.user)
+    messages.success(request, f"Published to the Working Group: {snapshot}.")
+    return redirect(f"/dataset/?snapshot={snapshot.pk}")
+
+
+@require_POST
+def dataset_build_now(request: HttpRequest) -> HttpResponse:
+    if not access.can_manage(request.user):
+        raise Http404("Not found")
+    queued = requests.dataset_request_build(reason=f"asked for by {request.user}")
+    messages.info(
+        request,
+        "A build has been queued; the page will show it when it is complete."
+        if queued
+        else "A build is already queued; it will include everything accepted so far.",
+    )
+    return redirect("dataset:dataset")
+
+
+@require_POST
+def dataset_baseline(request: HttpRequest) -> HttpResponse:
+    if not access.can_manage(request.user):
+        raise Http404("Not found")
+    form = BaselineForm(request.POST)
+    if form.is_valid():
+        services.dataset_settings_update(baseline=form.cleaned_data["baseline"], acting_user=request.user)
+        requests.dataset_request_build(reason="baseline changed")
+        messages.success(request, "Baseline saved; the dataset is being rebuilt with it.")
+    else:
+        messages.error(request, "Choose a quarter from the list.")
+    return redirect("dataset:dataset")
+
+
+def _snapshot(request: HttpRequest):
+    pk = request.GET.get("snapshot")
+    snapshot = selectors.snapshot_for(user=request.user, pk=int(pk) if pk and pk.isdigit() else None)
+    if snapshot is None:
+        raise Http404("No dataset has been published yet")
+    return snapshot
+
+
+def _quarter(text: str | None) -> int | None:
+    try:
+        return Quarter.parse(text).index if text else None
+    except ValueError:
+        return None
+
+
+@require_safe
+def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
+    snapshot = _snapshot(request)
+    first, last = _quarter(request.GET.get("from")), _quarter(request.GET.get("to"))
+    if first is not None and last is not None and first > last:
+        first, last = last, first
+    data = selectors.indicator_page(snapshot=snapshot, user=request.user, code=code, first=first, last=last)
+    info = data["info"]
+    trend = charts.trend_chart(
+        info=info,
+        quarters=data["quarters"],
+        values={q: v.value for q, v in data["values"].items()},
+        partial={q for q, v in data["values"].items() if v.partial},
+        spc=data["spc"],
+    )
+    contribution = charts.contribution_chart(
+        info=info,
+        quarters=data["quarters"],
+        agencies=data["agencies"],
+        contributions={(c.agency, c.quarter): (c.numerator, c.denominator, c.value) for c in data["contributions"]},
+        partnership={q: v.value for q, v in data["values"].items()},
+    )
+    for c in data["contributions"]:  # labels for the table beside the chart
+        c.quarter_label = quarter_label(c.quarter)
+        c.agency_name = data["agencies"].get(c.agency, c.agency)
+    return render(
+        request,
+        "dataset/indicator.html",
+        {
+            **data,
+            "snapshot": snapshot,
+            "trend": charts.chart_payload(trend),
+            "contribution": charts.chart_payload(contribution),
+            "quarter_choices": [quarter_label(q) for q in data["all_quarters"]],
+            "chosen_from": quarter_label(data["quarters"][0]) if data["quarters"] else "",
+            "chosen_to": quarter_label(data["quarters"][-1]) if data["quarters"] else "",
+        },
+    )
+
+
+@require_safe
+def indicator_data_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """The chart's numbers as CSV, through the same disclosure rules as every export."""
+    snapshot = _snapshot(request)
+    everything = selectors.export_data(snapshot)
+    info = next((i for i in everything["indicators"] if i.code == code), None)
+    if info is None:
+        raise Http404("No such indicator in this snapshot")
+    body = exports.export_csv(
+        indicators=[info],
+        quarters=everything["quarters"],
+        values={k: v for k, v in everything["values"].items() if k[0] == code},
+        comparisons={k: v for k, v in everything["comparisons"].items() if k[0] == code},
+        spc={code: everything["spc"][code]} if code in everything["spc"] else {},
+        contributions={k: v for k, v in everything["contributions"].items() if k[0] == code},
+    )
+    built = timezone.localtime(snapshot.built_at)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{code}-{built:%Y-%m-%d-%H%M}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def agency_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.agency_id and access.can_edit(user, user.agency)):
+        raise Http404("Not an agency lead")
+    snapshot = selectors.snapshot_for(user=user)
+    period = ReportingPeriod.objects.filter(opens_on__lte=timezone.localdate()).order_by("-year", "-quarter").first()
+    current = Return.objects.filter(agency=user.agency, period=period).first() if period else None
+    return render(
+        request,
+        "dataset/agency_view.html",
+        {
+            "snapshot": snapshot,
+            "lines": selectors.agency_view(snapshot=snapshot, agency=user.agency.short_name) if snapshot else [],
+            "period": period,
+            "current": current,
+        },
+    )

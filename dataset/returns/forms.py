@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django import forms
+
+from dataset.models import Indicator, NotAvailableReason, ReportingPeriod
+from neglect_portal.lifecycle import State
+
+REASONS = [("", "Available: figures entered"), *NotAvailableReason.choices]
+
+
+def field_name(code: str, name: str) -> str:
+    return f"{code}-{name}"
+
+
+class ReturnValuesForm(forms.Form):
+    """The return's figures, one group of fields per expected indicator, all kept as typed text.
+
+    The figures are checked by dataset.returns.validation, not here, so that a draft keeps even invalid values.
+    Never carries agency, status or reviewer: only what the person typed and the version they saw.
+    """
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, indicators: list[Indicator], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for indicator in indicators:
+            code = indicator.code
+            attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "form-control", "data-figure": ""}
+            if indicator.is_ratio:
+                self.fields[field_name(code, "numerator")] = forms.CharField(
+                    label=indicator.numerator_label, required=False, max_length=40, widget=forms.TextInput(attrs)
+                )
+                self.fields[field_name(code, "denominator")] = forms.CharField(
+                    label=indicator.denominator_label, required=False, max_length=40, widget=forms.TextInput(attrs)
+                )
+            else:
+                self.fields[field_name(code, "value")] = forms.CharField(
+                    label="Count", required=False, max_length=40, widget=forms.TextInput(attrs)
+                )
+            self.fields[field_name(code, "not_available_reason")] = forms.ChoiceField(
+                label="Not available?",
+                choices=REASONS,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+            self.fields[field_name(code, "expected_on")] = forms.DateField(
+                label="Expected by",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+                error_messages={"invalid": "Enter the date the figure is expected, like 31/10/2020."},
+            )
+            self.fields[field_name(code, "commentary")] = forms.CharField(
+                label="Commentary",
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+            )
+
+    def mark_problems(self, problems) -> None:
+        """Give each field with a problem `is-invalid` and point it at its messages (aria-describedby)."""
+        for problem in problems:
+            name = field_name(problem.indicator, problem.field)
+            if name in self.fields:
+                self._mark(name)
+        for name in self.errors:
+            if name in self.fields:
+                self._mark(name)
+
+    def _mark(self, name: str) -> None:
+        attrs = self.fields[name].widget.attrs
+        if "is-invalid" not in attrs.get("class", ""):
+            attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+        attrs["aria-describedby"] = f"{name}-problems"
+        attrs["aria-invalid"] = "true"
+
+    def inputs(self) -> dict[str, dict[str, object]]:
+        """{code: {field: typed value}} for the services; call after is_valid()."""
+        data = self.cleaned_data
+        out: dict[str, dict[str, object]] = {}
+        for indicator in self.indicators:
+            code = indicator.code
+            fields = ("numerator", "denominator") if indicator.is_ratio else ("value",)
+            row = {name: data.get(field_name(code, name), "") for name in fields}
+            for name in ("not_available_reason", "expected_on", "commentary"):
+                row[name] = data.get(field_name(code, name)) or ("" if name != "expected_on" else None)
+            out[code] = row
+        return out
+
+    def typed(self) -> dict[str, dict[str, str]]:
+        """What was typed, even when the form is invalid: for showing back after a refused save."""
+        out: dict[str, dict[str, str]] = {}
+        for indicator in self.indicators:
+            code = indicator.code
+            out[code] = {
+                name: self.data.get(field_name(code, name), "")
+                for name in ("numerator", "denominator", "value", "not_available_reason", "commentary")
+            }
+        return out
+
+
+class ReturnFilterForm(forms.Form):
+    """Narrow the returns list; kept in the URL so a view can be shared."""
+
+    period = forms.ModelChoiceField(
+        queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
+        required=False,
+        empty_label="All quarters",
+        label="Quarter",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *State.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].label_from_instance = lambda period: period.label
+
+    def apply(self, returns):
+        if not self.is_valid():
+            return returns
+        if self.cleaned_data["period"]:
+            returns = returns.filter(period=self.cleaned_data["period"])
+        if self.cleaned_data["status"]:
+            returns = returns.filter(status=self.cleaned_data["status"])
+        return returns
+
+
+class VersionForm(forms.Form):
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter the reason: the agency's lead will see it on their return."},
+    )
+
+
+class AcceptManyForm(forms.Form):
+    returns = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one return to accept."},
+    )
+
+    def __init__(self, *args, queue, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["returns"].choices = [(r.pk, str(r)) for r in queue]

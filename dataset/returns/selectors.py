@@ -1,0 +1,309 @@
+"""Reads for the return pages. Every queryset passes through agencies.access, so out of scope is 404."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from agencies import access
+from agencies.models import Agency, User
+from dataset.catalogue.selectors import period_edit_block_reason
+from dataset.models import Indicator, ReportingPeriod, Return, ReturnValue
+from neglect_portal.lifecycle import State
+from neglect_portal.strategy import Objective
+
+from . import validation
+
+VALUE_FIELDS = ("numerator", "denominator", "value", "not_available_reason", "expected_on", "commentary")
+
+
+def _returns() -> QuerySet[Return]:
+    return Return.objects.select_related("agency", "period", "updated_by", "submitted_by", "reviewed_by")
+
+
+def returns_readable(*, user: User) -> QuerySet[Return]:
+    """Agency leads: all of their own agency's returns. Analyst: everything. Members and the
+    scrutineer: accepted returns of every agency."""
+    qs = access.scoped(_returns(), user)
+    if access.can_read_all(user) and not access.can_manage(user):
+        qs = qs.filter(status=State.ACCEPTED)
+    return qs
+
+
+def return_for_read(*, user: User, pk: int) -> Return:
+    return get_object_or_404(returns_readable(user=user), pk=pk)
+
+
+def return_for_edit(*, user: User, pk: int) -> Return:
+    return get_object_or_404(access.scoped(_returns(), user, for_edit=True), pk=pk)
+
+
+def return_for_review(*, user: User, pk: int) -> Return:
+    if not access.can_manage(user):
+        raise Http404("No return found")
+    return get_object_or_404(_returns(), pk=pk)
+
+
+def review_queue(*, user: User) -> QuerySet[Return]:
+    if not access.can_manage(user):
+        return Return.objects.none()
+    return _returns().filter(status=State.SUBMITTED).order_by("submitted_at")
+
+
+def expected_indicators(*, agency: Agency) -> QuerySet[Indicator]:
+    return Indicator.objects.filter(active=True, suppliers=agency).order_by("code")
+
+
+def edit_block_reason(ret: Return, user: User, today: date | None = None) -> str | None:
+    """Why `user` may not change `ret` now, in words; None when they may."""
+    if not access.can_edit(user, ret.agency):
+        return f"Only {ret.agency}'s leads can change this return."
+    when = _when(ret.submitted_at if ret.status == State.SUBMITTED else ret.reviewed_at)
+    if ret.status == State.SUBMITTED:
+        return (
+            f"This return was submitted{when} and is waiting for the partnership analyst. "
+            "Ask them to return it to you if something needs to change."
+        )
+    if ret.status == State.ACCEPTED:
+        return f"This return was accepted{when}. Ask the partnership analyst to reopen it if it needs amending."
+    # A return the analyst handed back (returned or reopened) may be changed even after the quarter locks:
+    # handing it back is the analyst's decision to let it change.
+    if ret.status == State.DRAFT:
+        return period_edit_block_reason(ret.period, today or timezone.localdate())
+    return None
+
+
+def _when(moment) -> str:
+    if not moment:
+        return ""
+    return " on " + date_format(timezone.localtime(moment), "j F Y")
+
+
+# --- the rows of a return page ----------------------------------------------------------------------
+@dataclass
+class Row:
+    indicator: Indicator
+    value: ReturnValue | None
+    current: Decimal | None = None
+    previous: Decimal | None = None
+    year_earlier: Decimal | None = None
+    problems: list[validation.Problem] = field(default_factory=list)
+
+    @property
+    def by_field(self) -> dict[str, list[validation.Problem]]:
+        out: dict[str, list[validation.Problem]] = defaultdict(list)
+        for problem in self.problems:
+            out[problem.field].append(problem)
+        return dict(out)
+
+
+@dataclass
+class ObjectiveGroup:
+    objective: str
+    label: str
+    rows: list[Row]
+
+
+def value_input(
+    indicator: Indicator, value: ReturnValue | None, overrides: dict | None = None, row: int | None = None
+) -> validation.ValueInput:
+    data = {name: getattr(value, name, "") or "" for name in VALUE_FIELDS if name != "expected_on"}
+    if overrides:
+        data.update({k: v for k, v in overrides.items() if k in data})
+    return validation.ValueInput(
+        code=indicator.code,
+        title=indicator.title,
+        unit=indicator.unit,
+        numerator=data["numerator"],
+        denominator=data["denominator"],
+        value=data["value"],
+        not_available_reason=data["not_available_reason"],
+        commentary=data["commentary"],
+        numerator_label=indicator.numerator_label or "Numerator",
+        denominator_label=indicator.denominator_label or "Denominator",
+        allow_negative=indicator.allow_negative,
+        tolerance=indicator.tolerance_pct,
+        row=row,
+    )
+
+
+def accepted_history(*, ret: Return, indicators: list[Indicator]) -> dict[str, dict[int, Decimal]]:
+    """This agency's computed values from accepted returns of earlier quarters: {code: {quarter index: value}}."""
+    period = ret.period
+    earlier = Q(ret__period__year__lt=period.year) | Q(
+        ret__period__year=period.year, ret__period__quarter__lt=period.quarter
+    )
+    values = (
+        ReturnValue.objects.filter(earlier, ret__agency_id=ret.agency_id, ret__status=State.ACCEPTED)
+        .filter(indicator__in=indicators)
+        .select_related("indicator", "ret__period")
+    )
+    out: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for v in values:
+        computed = validation.computed_value(value_input(v.indicator, v))
+        if computed is not None:
+            out[v.indicator.code][v.ret.period.as_quarter.index] = computed
+    return out
+
+
+def validation_history(ret: Return, past: dict[str, dict[int, Decimal]]) -> dict[str, validation.ValueHistory]:
+    quarter = ret.period.as_quarter
+    previous = quarter.previous()
+    return {
+        code: validation.ValueHistory(
+            previous=series.get(previous.index),
+            previous_label=previous.label,
+            earlier=tuple(series[i] for i in sorted(series)),
+        )
+        for code, series in past.items()
+    }
+
+
+def return_rows(
+    *, ret: Return, overrides: dict[str, dict] | None = None, row_numbers: dict[str, int] | None = None
+) -> tuple[list[ObjectiveGroup], validation.Problems]:
+    """The page's rows grouped by objective, with history beside each, and the problems of the values shown.
+
+    `overrides` are typed-but-unsaved inputs (a refused save, or an uploaded file in its dry run): they are
+    validated and shown instead of what is stored. `row_numbers` (code -> spreadsheet row) puts the row in
+    each message, for uploads.
+    """
+    stored = {v.indicator_id: v for v in ret.values.select_related("indicator")}
+    indicators = {i.pk: i for i in expected_indicators(agency=ret.agency)}
+    for v in stored.values():  # a value of a since-retired indicator stays visible
+        indicators.setdefault(v.indicator_id, v.indicator)
+    ordered = sorted(indicators.values(), key=lambda i: i.code)
+    past = accepted_history(ret=ret, indicators=ordered)
+    history = validation_history(ret, past)
+    quarter = ret.period.as_quarter
+    inputs = {
+        i.code: value_input(i, stored.get(i.pk), (overrides or {}).get(i.code), (row_numbers or {}).get(i.code))
+        for i in ordered
+    }
+    problems = validation.check_return(inputs.values(), history)
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for indicator in ordered:
+        series = past.get(indicator.code, {})
+        groups[indicator.objective].append(
+            Row(
+                indicator=indicator,
+                value=stored.get(indicator.pk),
+                current=validation.computed_value(inputs[indicator.code]),
+                previous=series.get(quarter.previous().index),
+                year_earlier=series.get(quarter.year_earlier().index),
+                problems=problems.for_indicator(indicator.code),
+            )
+        )
+    return [
+        ObjectiveGroup(objective=o.value, label=o.label, rows=groups[o.value]) for o in Objective if groups.get(o.value)
+    ], problems
+
+
+def current_problems(ret: Return) -> validation.Problems:
+    return return_rows(ret=ret)[1]
+
+
+# --- history -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Change:
+    when: object
+    who: str
+    what: str
+    old: str
+    new: str
+    how: str
+    reason: str
+
+
+def _label(field_name: str, indicator: Indicator) -> str:
+    if field_name == "numerator":
+        return indicator.numerator_label or "numerator"
+    if field_name == "denominator":
+        return indicator.denominator_label or "denominator"
+    return {"value": "value", "not_available_reason": "not available", "expected_on": "expected by"}.get(
+        field_name, field_name
+    )
+
+
+def return_history(*, ret: Return) -> tuple[list[Change], list[Change]]:
+    """(status timeline, value changes), oldest first, from django-simple-history's records."""
+    status_records = list(ret.history.select_related("history_user").order_by("history_date", "history_id"))
+    timeline: list[Change] = []
+    previous_status = None
+    for record in status_records:
+        if record.status != previous_status:
+            timeline.append(
+                Change(
+                    when=record.history_date,
+                    who=str(record.history_user or "system"),
+                    what="Status",
+                    old=State(previous_status).label if previous_status else "",
+                    new=State(record.status).label + (f" (revision {record.revision})" if record.revision > 1 else ""),
+                    how=record.get_history_source_display(),
+                    reason=record.history_change_reason or "",
+                )
+            )
+            previous_status = record.status
+    value_records = (
+        ReturnValue.history.filter(ret_id=ret.pk)
+        .select_related("history_user", "indicator")
+        .order_by("history_date", "history_id")
+    )
+    changes = field_changes(
+        value_records,
+        VALUE_FIELDS,
+        what=lambda record, name: f"{record.indicator.code} {_label(name, record.indicator)}",
+        show=_show,
+    )
+    return timeline, changes
+
+
+def field_changes(records, fields, *, what, show) -> list[Change]:
+    """Field-by-field changes between consecutive historical records of each row, oldest first.
+
+    `what(record, field)` names the change; `show(field, raw)` puts a stored value into words."""
+    last: dict[int, object] = {}
+    changes: list[Change] = []
+    for record in records:
+        before = last.get(record.id)
+        for name in fields:
+            old = getattr(before, name, None) if before else None
+            new = getattr(record, name)
+            if (old or "") == (new or ""):
+                continue
+            changes.append(
+                Change(
+                    when=record.history_date,
+                    who=str(record.history_user or "system"),
+                    what=what(record, name),
+                    old=show(name, old),
+                    new=show(name, new),
+                    how=record.get_history_source_display(),
+                    reason=record.history_change_reason or "",
+                )
+            )
+        last[record.id] = record
+    return changes
+
+
+def _show(name: str, raw) -> str:
+    if raw in (None, ""):
+        return ""
+    if name == "not_available_reason":
+        return validation.NOT_AVAILABLE_REASONS.get(raw, raw)
+    if name == "expected_on":
+        return date_format(raw, "j F Y")
+    return str(raw)
+
+
+def open_periods(*, today: date | None = None) -> QuerySet[ReportingPeriod]:
+    today = today or timezone.localdate()
+    return ReportingPeriod.objects.filter(opens_on__lte=today).order_by("-year", "-quarter")

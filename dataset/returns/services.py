@@ -1,0 +1,224 @@
+"""Writes for returns: each state change whole, atomic and recorded, or refused with a reason in words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, User
+from dataset.build import requests as build_requests
+from dataset.catalogue.selectors import period_edit_block_reason
+from dataset.history import record_as
+from dataset.models import HistorySource, ReportingPeriod, Return, ReturnValue
+from neglect_portal import lifecycle
+from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
+
+from . import selectors, validation
+
+TEXT_FIELDS = ("numerator", "denominator", "value", "not_available_reason", "commentary")
+
+
+class EditRefused(Exception):
+    """The return cannot be changed now; the text says why and what to do."""
+
+
+class ReturnInvalid(Exception):
+    def __init__(self, problems: validation.Problems) -> None:
+        super().__init__("The return has problems that must be fixed or explained before it can be submitted.")
+        self.problems = problems
+
+
+@dataclass
+class Conflict(Exception):
+    """Someone saved the return after this user opened it: nothing of theirs is overwritten."""
+
+    changed_by: str
+    changed_at: object
+    changed_codes: frozenset[str]
+    current_version: int
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.changed_at).strftime("%H:%M on %d %B %Y").lstrip("0")
+        return (
+            f"{self.changed_by} changed this return at {when}, after you opened it. Your changes have not been "
+            "saved: they are still in the form below. Check the marked rows, then save again."
+        )
+
+
+def _lock(ret: Return) -> Return:
+    return Return.objects.select_for_update().select_related("agency", "period").get(pk=ret.pk)
+
+
+def _conflict(locked: Return, seen_version: int) -> Conflict:
+    last = locked.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+    codes = locked.values.filter(changed_in_version__gt=seen_version).values_list("indicator__code", flat=True)
+    return Conflict(
+        changed_by=str(last.history_user) if last and last.history_user else "Someone",
+        changed_at=locked.updated_at,
+        changed_codes=frozenset(codes),
+        current_version=locked.version,
+    )
+
+
+def _actor(user: User, ret: Return) -> Actor:
+    if access.can_manage(user):
+        return Actor.ANALYST
+    if access.can_edit(user, ret.agency):
+        return Actor.AGENCY
+    raise IllegalTransition("You cannot change the status of this return.")
+
+
+def _advance(locked: Return, *, step: Step, user: User, reason: str = "", source: str = HistorySource.FORM) -> Return:
+    locked.status = lifecycle.check(state=locked.status, step=step, actor=_actor(user, locked), reason=reason)
+    locked.status_reason = reason.strip()
+    locked.version += 1
+    locked.updated_by = user
+    record_as(locked, user=user, source=source, reason=reason.strip())
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def return_start(*, agency: Agency, period: ReportingPeriod, acting_user: User, today: date | None = None) -> Return:
+    """Start (or find) this agency's return for the quarter, with a blank row per expected indicator."""
+    if not access.can_edit(acting_user, agency):
+        raise EditRefused(f"Only {agency}'s leads can start its return.")
+    existing = Return.objects.filter(agency=agency, period=period).first()
+    if existing:
+        return existing
+    refusal = period_edit_block_reason(period, today or timezone.localdate())
+    if refusal:
+        raise EditRefused(refusal)
+    ret = Return(agency=agency, period=period, updated_by=acting_user)
+    record_as(ret, user=acting_user, source=HistorySource.FORM, reason="started")
+    ret.save()
+    for indicator in selectors.expected_indicators(agency=agency):
+        value = ReturnValue(ret=ret, indicator=indicator, changed_in_version=ret.version)
+        record_as(value, user=acting_user, source=HistorySource.FORM, reason="started")
+        value.save()
+    return ret
+
+
+def _clean(data: Mapping[str, object]) -> dict[str, object]:
+    """Only the fields given: an upload, which has no expected date, leaves the stored one alone."""
+    cleaned: dict[str, object] = {name: str(data.get(name) or "").strip() for name in TEXT_FIELDS if name in data}
+    if "expected_on" in data:
+        cleaned["expected_on"] = data.get("expected_on") or None
+    return cleaned
+
+
+@transaction.atomic
+def return_save_values(
+    *,
+    ret: Return,
+    acting_user: User,
+    seen_version: int,
+    inputs: Mapping[str, Mapping[str, object]],
+    source: str = HistorySource.FORM,
+    reason: str = "",
+) -> tuple[Return, int]:
+    """Save typed values exactly as typed (even invalid ones: a draft never loses anything).
+
+    `inputs` maps indicator code to its fields. Refused whole if the user may not edit, or if anyone
+    saved since `seen_version`. Returns (the return, how many values changed).
+    """
+    locked = _lock(ret)
+    refusal = selectors.edit_block_reason(locked, acting_user)
+    if refusal:
+        raise EditRefused(refusal)
+    if locked.version != seen_version:
+        raise _conflict(locked, seen_version)
+    stored = {v.indicator.code: v for v in locked.values.select_related("indicator")}
+    indicators = {i.code: i for i in selectors.expected_indicators(agency=locked.agency)}
+    new_version = locked.version + 1
+    changed = 0
+    for code, data in inputs.items():
+        value = stored.get(code)
+        if value is None:
+            if code not in indicators:
+                continue  # not an indicator this agency supplies: never stored
+            value = ReturnValue(ret=locked, indicator=indicators[code])
+        cleaned = _clean(data)
+        if value.pk and all(getattr(value, name) == cleaned[name] for name in cleaned):
+            continue
+        for name, new in cleaned.items():
+            setattr(value, name, new)
+        value.changed_in_version = new_version
+        record_as(value, user=acting_user, source=source, reason=reason)
+        value.save()
+        changed += 1
+    if changed:
+        locked.version = new_version
+        locked.updated_by = acting_user
+        record_as(locked, user=acting_user, source=source, reason=reason or f"{changed} value(s) saved")
+        locked.save()
+    return locked, changed
+
+
+@transaction.atomic
+def return_submit(*, ret: Return, acting_user: User, seen_version: int) -> Return:
+    locked = _lock(ret)
+    lifecycle.check(state=locked.status, step=Step.SUBMIT, actor=_actor(acting_user, locked))
+    refusal = selectors.edit_block_reason(locked, acting_user)
+    if refusal:
+        raise EditRefused(refusal)
+    if locked.version != seen_version:
+        raise _conflict(locked, seen_version)
+    problems = selectors.current_problems(locked)
+    if problems.blocking:
+        raise ReturnInvalid(problems)
+    locked.submitted_at = timezone.now()
+    locked.submitted_by = acting_user
+    return _advance(locked, step=Step.SUBMIT, user=acting_user, reason="")
+
+
+@transaction.atomic
+def return_accept(*, ret: Return, acting_user: User) -> Return:
+    locked = _lock(ret)
+    lifecycle.check(state=locked.status, step=Step.ACCEPT, actor=_actor(acting_user, locked))
+    problems = selectors.current_problems(locked)
+    if problems.blocking:
+        raise ReturnInvalid(problems)
+    locked.reviewed_at = timezone.now()
+    locked.reviewed_by = acting_user
+    accepted = _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
+    build_requests.dataset_request_build(reason=f"accepted: {accepted}")
+    return accepted
+
+
+@transaction.atomic
+def return_send_back(*, ret: Return, acting_user: User, reason: str) -> Return:
+    locked = _lock(ret)
+    locked.reviewed_at = timezone.now()
+    locked.reviewed_by = acting_user
+    return _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+
+
+@transaction.atomic
+def return_reopen(*, ret: Return, acting_user: User, reason: str) -> Return:
+    locked = _lock(ret)
+    if locked.status == State.ACCEPTED:
+        locked.revision += 1
+    reopened = _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+    build_requests.dataset_request_build(reason=f"reopened: {reopened}")
+    return reopened
+
+
+def returns_accept_many(*, ids: Iterable[int], acting_user: User) -> tuple[list[Return], list[tuple[Return, str]]]:
+    """Accept each return that can be accepted; each in its own transaction, so one refusal stops no other."""
+    accepted: list[Return] = []
+    skipped: list[tuple[Return, str]] = []
+    for ret in Return.objects.filter(pk__in=list(ids)).select_related("agency", "period"):
+        try:
+            accepted.append(return_accept(ret=ret, acting_user=acting_user))
+        except ReturnInvalid as invalid:
+            blocking = [p for p in invalid.problems if p.blocking]
+            skipped.append((ret, f"It has {len(blocking)} error(s) or unexplained queries: open it to review."))
+        except IllegalTransition as refused:
+            skipped.append((ret, str(refused)))
+    return accepted, skipped

@@ -1,0 +1,272 @@
+"""Return pages: thin views that validate a form, call one service, and redirect or re-render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from agencies import access
+from dataset.models import ReportingPeriod
+from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
+
+from . import selectors, services, validation
+from .forms import AcceptManyForm, ReasonForm, ReturnFilterForm, ReturnValuesForm, VersionForm, field_name
+
+
+@require_safe
+def return_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    returns = selectors.returns_readable(user=user)
+    data = request.GET.copy()
+    if "period" not in data and not user.agency_id:
+        # Partnership readers start on the latest quarter rather than every return ever made.
+        latest = selectors.open_periods().first()
+        data["period"] = str(latest.pk) if latest else ""
+    filters = ReturnFilterForm(data)
+    to_start = []
+    if user.agency_id and access.can_edit(user, user.agency):
+        started = set(returns.values_list("period_id", flat=True))
+        to_start = [p for p in selectors.open_periods() if p.pk not in started and not p.is_locked()]
+    return render(
+        request,
+        "dataset/return_list.html",
+        {
+            "returns": filters.apply(returns),
+            "filters": filters,
+            "to_start": to_start,
+            "can_manage": access.can_manage(user),
+        },
+    )
+
+
+@require_POST
+def return_start(request: HttpRequest, period_pk: int) -> HttpResponse:
+    user = request.user
+    if not user.agency_id:
+        raise Http404("No agency")
+    period = get_object_or_404(ReportingPeriod, pk=period_pk)
+    try:
+        ret = services.return_start(agency=user.agency, period=period, acting_user=user)
+    except services.EditRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("dataset:return_list")
+    return redirect("dataset:return_edit", pk=ret.pk)
+
+
+def _page(request: HttpRequest, ret, template: str, status: int = 200, **context) -> HttpResponse:
+    user = request.user
+    actor = Actor.ANALYST if access.can_manage(user) else Actor.AGENCY if access.can_edit(user, ret.agency) else None
+    context.setdefault("groups", None)
+    if context["groups"] is None:
+        context["groups"], context["problems"] = selectors.return_rows(ret=ret)
+    return render(
+        request,
+        template,
+        {
+            "ret": ret,
+            "steps": [s.value for s in allowed_steps(ret.status, actor)] if actor else [],
+            "edit_refusal": selectors.edit_block_reason(ret, user) if actor == Actor.AGENCY else None,
+            "reason_form": context.pop("reason_form", None) or ReasonForm(),
+            "tab": template.rsplit("_", 1)[-1].removesuffix(".html"),
+            **context,
+        },
+        status=status,
+    )
+
+
+@require_safe
+def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ret = selectors.return_for_read(user=request.user, pk=pk)
+    return _page(request, ret, "dataset/return_detail.html")
+
+
+@require_safe
+def return_history(request: HttpRequest, pk: int) -> HttpResponse:
+    ret = selectors.return_for_read(user=request.user, pk=pk)
+    timeline, changes = selectors.return_history(ret=ret)
+    return _page(request, ret, "dataset/return_history.html", timeline=timeline, changes=changes, groups=[])
+
+
+def _indicators(ret) -> list:
+    groups, _ = selectors.return_rows(ret=ret)
+    return [row.indicator for group in groups for row in group.rows]
+
+
+def _form_page(request, ret, form, *, status=200, conflict=None, overrides=None, notice=None) -> HttpResponse:
+    groups, problems = selectors.return_rows(ret=ret, overrides=overrides)
+    form.mark_problems(problems)
+    return _page(
+        request,
+        ret,
+        "dataset/return_edit.html",
+        status=status,
+        form=form,
+        groups=groups,
+        problems=problems,
+        conflict=conflict,
+        notice=notice,
+    )
+
+
+def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    ret = selectors.return_for_edit(user=request.user, pk=pk)  # another agency's return: 404
+    indicators = _indicators(ret)
+    if request.method != "POST":
+        form = ReturnValuesForm(initial=_initial(ret, indicators), indicators=indicators)
+        return _form_page(request, ret, form)
+    return _save(request, ret, indicators, then_submit=False)
+
+
+@require_POST
+def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    ret = selectors.return_for_edit(user=request.user, pk=pk)
+    indicators = _indicators(ret)
+    if ret.status == State.SUBMITTED:
+        # A second click on Submit, or a resubmission from a stale page: it was submitted once, and once only.
+        messages.info(request, f"{ret.agency} return for {ret.period} is already submitted.")
+        return redirect(ret)
+    if not any(key.endswith("-commentary") for key in request.POST):
+        version = VersionForm(request.POST)
+        if not version.is_valid():
+            return redirect(ret)
+        return _submit(request, ret, indicators, version.cleaned_data["seen_version"])
+    return _save(request, ret, indicators, then_submit=True)
+
+
+def _save(request: HttpRequest, ret, indicators, *, then_submit: bool) -> HttpResponse:
+    form = ReturnValuesForm(request.POST, indicators=indicators)
+    if not form.is_valid():
+        return _form_page(request, ret, form, status=400, overrides=form.typed())
+    try:
+        ret, changed = services.return_save_values(
+            ret=ret,
+            acting_user=request.user,
+            seen_version=form.cleaned_data["seen_version"],
+            inputs=form.inputs(),
+        )
+    except services.Conflict as conflict:
+        return _form_page(request, ret, form, status=409, conflict=conflict, overrides=form.typed())
+    except services.EditRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(ret)
+    if then_submit:
+        return _submit(request, ret, indicators, ret.version)
+    fresh = ReturnValuesForm(initial=_initial(ret, indicators), indicators=indicators)
+    note = "Draft saved." if changed else "Nothing had changed; the draft is as it was."
+    return _form_page(request, ret, fresh, notice=note)
+
+
+def _submit(request: HttpRequest, ret, indicators, seen_version: int) -> HttpResponse:
+    try:
+        services.return_submit(ret=ret, acting_user=request.user, seen_version=seen_version)
+    except services.ReturnInvalid:
+        ret.refresh_from_db()
+        form = ReturnValuesForm(initial=_initial(ret, indicators), indicators=indicators)
+        return _form_page(
+            request,
+            ret,
+            form,
+            status=400,
+            notice="Your figures are saved as a draft, but the return cannot be submitted yet: "
+            "fix each error and explain each query in its commentary, then submit again.",
+        )
+    except services.Conflict as conflict:
+        form = ReturnValuesForm(request.POST, indicators=indicators)
+        form.is_valid()
+        return _form_page(request, ret, form, status=409, conflict=conflict, overrides=form.typed())
+    except (services.EditRefused, IllegalTransition) as refused:
+        messages.error(request, str(refused))
+        return redirect(ret)
+    messages.success(request, f"{ret.agency} return for {ret.period} submitted to the partnership analyst.")
+    return redirect(ret)
+
+
+def _initial(ret, indicators) -> dict[str, object]:
+    stored = {v.indicator_id: v for v in ret.values.all()}
+    initial: dict[str, object] = {"seen_version": ret.version}
+    for indicator in indicators:
+        value = stored.get(indicator.pk)
+        if value is None:
+            continue
+        for name in ("numerator", "denominator", "value", "not_available_reason", "expected_on", "commentary"):
+            initial[field_name(indicator.code, name)] = getattr(value, name)
+    return initial
+
+
+# --- review by the partnership analyst ---------------------------------------------------------------
+@require_POST
+def return_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    ret = selectors.return_for_review(user=request.user, pk=pk)
+    try:
+        services.return_accept(ret=ret, acting_user=request.user)
+    except services.ReturnInvalid as invalid:
+        messages.error(
+            request,
+            f"{ret.agency} return for {ret.period} cannot be accepted: it has "
+            f"{len([p for p in invalid.problems if p.blocking])} error(s) or unexplained queries. "
+            "Return it to the agency with a reason instead.",
+        )
+        return redirect(ret)
+    except IllegalTransition as refused:
+        messages.error(request, str(refused))
+        return redirect(ret)
+    messages.success(request, f"{ret.agency} return for {ret.period} accepted.")
+    return redirect("dataset:review_queue")
+
+
+def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    ret = selectors.return_for_review(user=request.user, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return _page(request, ret, "dataset/return_detail.html", status=400, reason_form=form)
+    try:
+        service(ret=ret, acting_user=request.user, reason=form.cleaned_data["reason"])
+    except IllegalTransition as refused:
+        messages.error(request, str(refused))
+        return redirect(ret)
+    messages.success(request, f"{ret.agency} return for {ret.period} {done}.")
+    return redirect(ret)
+
+
+@require_POST
+def return_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, services.return_send_back, "returned to the agency with your reason")
+
+
+@require_POST
+def return_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, services.return_reopen, "reopened for amendment")
+
+
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not access.can_manage(request.user):
+        raise Http404("Not found")
+    queue = list(selectors.review_queue(user=request.user))
+    return render(request, "dataset/review_queue.html", {"queue": queue, "form": AcceptManyForm(queue=queue)})
+
+
+@require_POST
+def review_accept_many(request: HttpRequest) -> HttpResponse:
+    if not access.can_manage(request.user):
+        raise Http404("Not found")
+    queue = list(selectors.review_queue(user=request.user))
+    form = AcceptManyForm(request.POST, queue=queue)
+    if not form.is_valid():
+        return render(request, "dataset/review_queue.html", {"queue": queue, "form": form}, status=400)
+    accepted, skipped = services.returns_accept_many(ids=form.cleaned_data["returns"], acting_user=request.user)
+    if accepted:
+        messages.success(request, f"Accepted {len(accepted)} return(s): " + ", ".join(str(r.agency) for r in accepted))
+    for ret, why in skipped:
+        messages.warning(request, f"Not accepted: {ret}. {why}")
+    return redirect("dataset:review_queue")
+
+
+# --- validation rules -----------------------------------------------------------------------------
+def validation_rules(request: HttpRequest) -> HttpResponse:
+    errors = [rule for rule in validation.RULES if rule.kind == validation.ERROR]
+    queries = [rule for rule in validation.RULES if rule.kind == validation.QUERY]
+    return render(request, "dataset/validation_rules.html", {"errors": errors, "queries": queries})

@@ -1,0 +1,280 @@
+"""Reads for the completeness tracker, the chase list and the reminder jobs.
+
+Each gathers its data in a fixed number of queries, however many agencies and quarters there are, and hands
+the counting to dataset.tracker.completeness.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Min
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, Role, User
+from dataset.models import RATIO_UNITS, Indicator, Reminder, ReportingPeriod, Return, ReturnValue
+from neglect_portal.lifecycle import State
+
+from . import completeness
+
+DEFAULT_QUARTERS = 8
+
+
+# --- who is expected to return what ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Expected:
+    agency: Agency
+    indicators: dict[str, bool]  # code -> is a ratio
+
+
+def expected_agencies() -> list[Expected]:
+    """Active agencies that supply at least one active indicator, by name, with what they supply. One query."""
+    links = (
+        Indicator.suppliers.through.objects.filter(indicator__active=True, agency__active=True)
+        .select_related("agency", "indicator")
+        .order_by("agency__name", "indicator__code")
+    )
+    found: dict[int, Expected] = {}
+    for link in links:
+        item = found.setdefault(link.agency_id, Expected(link.agency, {}))
+        item.indicators[link.indicator.code] = link.indicator.unit in RATIO_UNITS
+    return list(found.values())
+
+
+def current_period(*, today: date | None = None) -> ReportingPeriod | None:
+    """The quarter being collected: the latest whose collection has opened."""
+    today = today or timezone.localdate()
+    return ReportingPeriod.objects.filter(opens_on__lte=today).order_by("-year", "-quarter").first()
+
+
+def periods_being_collected(*, today: date) -> list[ReportingPeriod]:
+    """Quarters that have opened and not yet locked, latest first."""
+    return list(ReportingPeriod.objects.filter(opens_on__lte=today, locks_on__gt=today).order_by("-year", "-quarter"))
+
+
+# --- the completeness tracker ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrackerCell:
+    period: ReportingPeriod
+    fact: completeness.Cell
+    url: str  # the return's page, when there is one this reader may open; else ""
+
+
+@dataclass(frozen=True)
+class TrackerRow:
+    agency: Agency
+    cells: list[TrackerCell]
+
+
+@dataclass(frozen=True)
+class Tracker:
+    periods: list[ReportingPeriod]  # the columns, latest first
+    rows: list[TrackerRow]
+    totals: list[completeness.Totals]
+    today: date
+
+    @property
+    def columns(self) -> list[tuple[ReportingPeriod, completeness.Totals]]:
+        return list(zip(self.periods, self.totals, strict=True))
+
+
+def tracker_periods(*, user: User) -> list[ReportingPeriod]:
+    """Every quarter, latest first: the choices of the tracker's range. Only partnership readers have a tracker."""
+    if not access.can_read_all(user):
+        raise Http404("No such page.")
+    return list(ReportingPeriod.objects.order_by("-year", "-quarter"))
+
+
+def select_range(
+    periods: list[ReportingPeriod], *, start: str | None, end: str | None, today: date
+) -> list[ReportingPeriod]:
+    """The quarters from `start` to `end` (labels, either order), latest first. Without an end: the latest quarter
+    that has opened; without a start: DEFAULT_QUARTERS quarters up to the end."""
+    by_label = {p.label: p for p in periods}
+    opened = [p for p in periods if p.opens_on <= today]
+    last = by_label.get(end or "") or (opened[0] if opened else (periods[0] if periods else None))
+    if last is None:
+        return []
+    first = by_label.get(start or "")
+    if first is None:
+        older = [p for p in periods if p.as_quarter <= last.as_quarter]
+        first = older[min(DEFAULT_QUARTERS, len(older)) - 1]
+    low, high = sorted((first.as_quarter, last.as_quarter))
+    return [p for p in periods if low <= p.as_quarter <= high]
+
+
+def _first_submissions(period_ids: list[int]) -> dict[int, date]:
+    """Return id -> local date it was first submitted, from its history (submitted_at moves on resubmission)."""
+    rows = (
+        Return.history.filter(period_id__in=period_ids, status=State.SUBMITTED)
+        .order_by()
+        .values("id")
+        .annotate(first=Min("history_date"))
+    )
+    return {row["id"]: timezone.localdate(row["first"]) for row in rows}
+
+
+def return_facts(*, period_ids: list[int]) -> dict[tuple[int, int], tuple[int, completeness.ReturnFacts]]:
+    """(agency id, period id) -> (return id, its facts), in three queries."""
+    if not period_ids:
+        return {}
+    returns = list(
+        Return.objects.filter(period_id__in=period_ids).values("id", "agency_id", "period_id", "status", "submitted_at")
+    )
+    first = _first_submissions(period_ids)
+    figures: dict[int, dict[str, completeness.Figures]] = defaultdict(dict)
+    values = ReturnValue.objects.filter(ret__period_id__in=period_ids).values(
+        "ret_id", "indicator__code", "numerator", "denominator", "value", "not_available_reason"
+    )
+    for v in values:
+        figures[v["ret_id"]][v["indicator__code"]] = completeness.Figures(
+            numerator=v["numerator"],
+            denominator=v["denominator"],
+            value=v["value"],
+            not_available_reason=v["not_available_reason"],
+        )
+    out = {}
+    for r in returns:
+        # Returns made before history was kept fall back on their (latest) submission time.
+        submitted = first.get(r["id"]) or (timezone.localdate(r["submitted_at"]) if r["submitted_at"] else None)
+        out[(r["agency_id"], r["period_id"])] = (
+            r["id"],
+            completeness.ReturnFacts(status=r["status"], first_submitted_on=submitted, values=figures[r["id"]]),
+        )
+    return out
+
+
+def tracker(*, user: User, periods: list[ReportingPeriod], today: date | None = None) -> Tracker:
+    """The grid for `periods` (latest first). Members and the scrutineer may open accepted returns only, as on the
+    returns list; the analyst any."""
+    if not access.can_read_all(user):
+        raise Http404("No such page.")
+    today = today or timezone.localdate()
+    expected = expected_agencies()
+    found = return_facts(period_ids=[p.pk for p in periods])
+    grid = completeness.grid(
+        agencies=[completeness.AgencyFacts(e.agency.pk, e.agency.name, e.indicators) for e in expected],
+        quarters=[completeness.QuarterFacts(p.pk, p.label, p.due_on) for p in periods],
+        returns={key: facts for key, (_, facts) in found.items()},
+        today=today,
+    )
+    may_open_any = access.can_manage(user)
+    rows = []
+    for item, row in zip(expected, grid.rows, strict=True):
+        cells = []
+        for period, fact in zip(periods, row.cells, strict=True):
+            ret_id = found.get((item.agency.pk, period.pk), (None, None))[0]
+            readable = ret_id is not None and (may_open_any or fact.status == State.ACCEPTED)
+            url = reverse("dataset:return_detail", args=[ret_id]) if readable else ""
+            cells.append(TrackerCell(period=period, fact=fact, url=url))
+        rows.append(TrackerRow(agency=item.agency, cells=cells))
+    return Tracker(periods=periods, rows=rows, totals=grid.totals, today=today)
+
+
+# --- who has not submitted yet: the chase list, the reminders and the digest ---------------------------
+@dataclass(frozen=True)
+class Outstanding:
+    agency: Agency
+    period: ReportingPeriod
+    status: str  # a lifecycle State, or completeness.NOT_STARTED
+    leads: list[User]  # active leads, by name
+    last_reminder: Reminder | None  # the latest for this agency and quarter, any kind
+    today: date
+
+    @property
+    def status_words(self) -> str:
+        return completeness.status_words(self.status)
+
+    @property
+    def due_words(self) -> str:
+        return completeness.due_in_words(self.period.due_on, self.today)
+
+    @property
+    def overdue(self) -> bool:
+        return self.today > self.period.due_on
+
+    @property
+    def css(self) -> str:
+        """The `.status-*` class: overdue outranks the state it is in (which is always said in words too)."""
+        return completeness.OVERDUE if self.overdue else self.status
+
+    @property
+    def emails(self) -> list[str]:
+        return [lead.email for lead in self.leads if lead.email]
+
+    @property
+    def last_reminded_at(self):
+        reminder = self.last_reminder
+        return (reminder.sent_at or reminder.created_at) if reminder else None
+
+
+def lead_lists(*, agency_ids: list[int]) -> dict[int, list[User]]:
+    """Each agency's active leads, by name. One query."""
+    leads: dict[int, list[User]] = defaultdict(list)
+    people = User.objects.filter(role=Role.AGENCY_LEAD, is_active=True, agency_id__in=agency_ids)
+    for person in people.order_by("last_name", "first_name", "username"):
+        leads[person.agency_id].append(person)
+    return leads
+
+
+def outstanding(*, periods: list[ReportingPeriod], today: date) -> list[Outstanding]:
+    """Expected agencies that have not submitted (no return, draft, returned or reopened) for each quarter in
+    `periods`, in the quarters' order and then by agency name. Five queries whatever the size."""
+    if not periods:
+        return []
+    expected = expected_agencies()
+    period_ids = [p.pk for p in periods]
+    statuses = {
+        (r["agency_id"], r["period_id"]): r["status"]
+        for r in Return.objects.filter(period_id__in=period_ids).values("agency_id", "period_id", "status")
+    }
+    leads = lead_lists(agency_ids=[e.agency.pk for e in expected])
+    latest: dict[tuple[int, int], Reminder] = {}
+    for reminder in Reminder.objects.filter(period_id__in=period_ids, agency__isnull=False).order_by("created_at"):
+        latest[(reminder.agency_id, reminder.period_id)] = reminder
+    out = []
+    for period in periods:
+        for item in expected:
+            key = (item.agency.pk, period.pk)
+            status = statuses.get(key, completeness.NOT_STARTED)
+            if status in completeness.IN:
+                continue
+            out.append(Outstanding(item.agency, period, status, leads.get(item.agency.pk, []), latest.get(key), today))
+    return out
+
+
+@dataclass(frozen=True)
+class ChaseList:
+    period: ReportingPeriod | None
+    rows: list[Outstanding]
+    today: date
+
+
+def chase_list(*, user: User, today: date | None = None) -> ChaseList:
+    """The current quarter's agencies that have not submitted. The partnership analyst's page; 404 for others."""
+    if not access.can_manage(user):
+        raise Http404("No such page.")
+    today = today or timezone.localdate()
+    period = current_period(today=today)
+    return ChaseList(period=period, rows=outstanding(periods=[period] if period else [], today=today), today=today)
+
+
+def agency_for_chase(*, user: User, pk: int) -> Agency:
+    if not access.can_manage(user):
+        raise Http404("No such page.")
+    return get_object_or_404(Agency, pk=pk)
+
+
+def analyst_addresses() -> list[str]:
+    people = (
+        User.objects.filter(role=Role.ANALYST, is_active=True)
+        .exclude(email="")
+        .order_by("last_name", "first_name", "username")
+    )
+    return list(people.values_list("email", flat=True))

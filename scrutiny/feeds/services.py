@@ -1,0 +1,108 @@
+"""Feeding scrutiny evidence into the dataset: an audit's share of cases rated good or better, and training
+sessions' confidence change, go into the Partnership's return for the quarter as that indicator's figures.
+
+The figures then follow the return's ordinary path (submitted, accepted, built into the dataset), and the
+value's history says where they came from and who fed them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from agencies.models import Sector, User
+from dataset.history import record_as
+from dataset.models import HistorySource, Indicator, ReportingPeriod, Return, ReturnValue
+from neglect_portal.lifecycle import EDITABLE
+from scrutiny import selectors
+from scrutiny.grading import summarise
+from scrutiny.models import Audit, TrainingSession
+
+AUDIT_INDICATOR = "N32"  # Multi-agency audit: neglect cases rated good or better
+CONFIDENCE_INDICATOR = "N33"  # Staff confidence change after neglect training (mean points)
+
+
+class FeedRefused(Exception):
+    """Says in words why the figures could not be fed, and what to do."""
+
+
+def _number(value: Decimal | int) -> str:
+    value = Decimal(value)
+    return (
+        format(value.normalize(), "f") if value == value.to_integral_value() else str(value.quantize(Decimal("0.01")))
+    )
+
+
+@transaction.atomic
+def feed_indicator(
+    *,
+    code: str,
+    period: ReportingPeriod,
+    numerator: Decimal | int,
+    denominator: Decimal | int,
+    reason: str,
+    acting_user: User,
+) -> ReturnValue:
+    selectors.require_editor(acting_user)
+    indicator = Indicator.objects.filter(code=code, active=True).first()
+    if indicator is None:
+        raise FeedRefused(f"There is no active indicator {code} in the catalogue to feed.")
+    agency = indicator.suppliers.filter(sector=Sector.PARTNERSHIP).first()
+    if agency is None:
+        raise FeedRefused(f"{code} is not supplied by the Partnership, so scrutiny evidence cannot feed it.")
+    ret = Return.objects.select_for_update().filter(agency=agency, period=period).first()
+    if ret is None:
+        ret = Return(agency=agency, period=period, updated_by=acting_user)
+        record_as(ret, user=acting_user, source=HistorySource.SYSTEM, reason=reason)
+        ret.save()
+    elif ret.status not in EDITABLE:
+        raise FeedRefused(
+            f"The Partnership's {period} return is {ret.get_status_display().lower()}: ask the partnership analyst "
+            f"to reopen it before feeding {code}."
+        )
+    value, _ = ReturnValue.objects.get_or_create(ret=ret, indicator=indicator)
+    value.numerator, value.denominator, value.value = _number(numerator), _number(denominator), ""
+    value.not_available_reason, value.expected_on = "", None
+    value.commentary = reason
+    value.changed_in_version = ret.version + 1
+    record_as(value, user=acting_user, source=HistorySource.SYSTEM, reason=reason)
+    value.save()
+    ret.version += 1
+    ret.updated_by = acting_user
+    record_as(ret, user=acting_user, source=HistorySource.SYSTEM, reason=reason)
+    ret.save()
+    return value
+
+
+def feed_audit(*, audit: Audit, acting_user: User) -> ReturnValue:
+    """The audit's cases rated good or better (on all four questions) over the cases audited, into N32."""
+    summary = summarise([case.grades() for case in audit.cases.all()])
+    if not summary.cases:
+        raise FeedRefused("The audit has no cases yet.")
+    return feed_indicator(
+        code=AUDIT_INDICATOR,
+        period=audit.period,
+        numerator=summary.cases_good_or_better,
+        denominator=summary.cases,
+        reason=f"From the audit \u201c{audit.title}\u201d: {summary.cases_good_or_better} of {summary.cases} cases "
+        "rated good or better on all four questions.",
+        acting_user=acting_user,
+    )
+
+
+def feed_training(*, period: ReportingPeriod, acting_user: User) -> ReturnValue:
+    """Sessions held in the quarter: total of (mean after - mean before) x respondents over respondents, into N33."""
+    sessions = list(TrainingSession.objects.filter(held_on__gte=period.start, held_on__lte=period.end))
+    if not sessions:
+        raise FeedRefused(f"No training sessions were held in {period}.")
+    respondents = sum(s.respondents for s in sessions)
+    total = sum((s.change * s.respondents for s in sessions), Decimal(0))
+    return feed_indicator(
+        code=CONFIDENCE_INDICATOR,
+        period=period,
+        numerator=total,
+        denominator=respondents,
+        reason=f"From {len(sessions)} training session(s) in {period}: confidence change across {respondents} "
+        "respondents.",
+        acting_user=acting_user,
+    )

@@ -1,0 +1,179 @@
+"""Scrutiny events and their evidence packs: thin views over services (reads, the event) and requests (a pack).
+
+Partnership readers (members, the scrutineer, the analyst) read events and download packs; the scrutineer and the
+analyst create events and build packs; everyone else, and any write by a member, gets a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from dataset.models import ReportingPeriod
+from scrutiny import selectors
+from scrutiny.models import EvidenceSource, ImpactOutcome, PackStatus, ScrutinyEvent
+
+from . import requests
+from . import services as pack_services
+
+POLLING = (PackStatus.QUEUED, PackStatus.BUILDING)
+
+
+def _only(check: Callable[[Any], None]) -> Callable:
+    """Who may use the view, checked before the method is: an agency lead gets a 404 whatever the method."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            check(request.user)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator
+
+
+readers_only = _only(selectors.require_reader)
+editors_only = _only(selectors.require_editor)
+
+
+class SnapshotChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        published = " (published)" if obj.published_at else " (not published)"
+        return f"{obj}{published}"
+
+
+class EventForm(forms.ModelForm):
+    outcomes = forms.ModelMultipleChoiceField(
+        queryset=ImpactOutcome.objects.all(), widget=forms.CheckboxSelectMultiple, label="Outcomes in scope"
+    )
+    periods = forms.ModelMultipleChoiceField(
+        queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
+        widget=forms.CheckboxSelectMultiple,
+        label="Quarters covered",
+    )
+    snapshot = SnapshotChoice(
+        queryset=pack_services.snapshots_for_events(),
+        label="Dataset snapshot",
+        help_text="The dataset build the event uses; its numbers are the dashboards'. The latest published one "
+        "is chosen for you.",
+    )
+
+    class Meta:
+        model = ScrutinyEvent
+        fields = ["title", "held_on", "snapshot", "outcomes", "periods", "notes"]
+        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        labels = {"held_on": "Date"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["snapshot"].queryset = pack_services.snapshots_for_events()
+        if not self.instance.pk and not self.is_bound:
+            default = pack_services.default_snapshot()
+            if default is not None:
+                self.initial.setdefault("snapshot", default.pk)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout("title", "held_on", "snapshot", "outcomes", "periods", "notes")
+
+    def fields_for_service(self) -> dict[str, object]:
+        return {n: self.cleaned_data[n] for n in ("title", "held_on", "snapshot", "notes")}
+
+
+@readers_only
+@require_safe
+def event_list(request: HttpRequest) -> HttpResponse:
+    events = list(pack_services.events(user=request.user).select_related("snapshot"))
+    return render(request, "scrutiny/event_list.html", {"events": events, "can_edit": selectors.can_edit(request.user)})
+
+
+@editors_only
+def event_create(request: HttpRequest) -> HttpResponse:
+    selectors.require_editor(request.user)
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        event = pack_services.event_save(
+            event=None,
+            fields=form.fields_for_service(),
+            outcomes=form.cleaned_data["outcomes"],
+            periods=form.cleaned_data["periods"],
+            acting_user=request.user,
+        )
+        messages.success(request, f"{event.title} created.")
+        return redirect(event)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "scrutiny/event_form.html", {"form": form}, status=status)
+
+
+@readers_only
+@require_safe
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = pack_services.event_for_read(user=request.user, pk=pk)
+    return render(
+        request,
+        "scrutiny/event_detail.html",
+        {
+            "event": event,
+            "outcomes": list(event.outcomes.order_by("position", "pk")),
+            "periods": list(event.periods.order_by("year", "quarter")),
+            "sources": list(EvidenceSource),
+            "grid": pack_services.evidence_grid(event),
+            "packs": pack_services.event_packs(event),
+            "can_edit": selectors.can_edit(request.user),
+        },
+    )
+
+
+@editors_only
+@require_POST
+def pack_build(request: HttpRequest, pk: int) -> HttpResponse:
+    event = pack_services.event_for_edit(user=request.user, pk=pk)
+    try:
+        pack = requests.pack_request(event=event, acting_user=request.user)
+    except pack_services.PackRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(event)
+    messages.success(request, f"Version {pack.version} of the evidence pack is being built.")
+    return redirect("scrutiny:pack_detail", pk=pack.pk)
+
+
+def _pack_context(pack) -> dict:
+    return {"pack": pack, "polling": pack.status in POLLING}
+
+
+@readers_only
+@require_safe
+def pack_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pack = pack_services.pack_for_read(user=request.user, pk=pk)
+    return render(request, "scrutiny/pack_detail.html", _pack_context(pack))
+
+
+@readers_only
+@require_safe
+def pack_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    pack = pack_services.pack_for_read(user=request.user, pk=pk)
+    response = render(request, "scrutiny/pack_progress.html", _pack_context(pack))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@readers_only
+@require_safe
+def pack_download(request: HttpRequest, pk: int) -> HttpResponse:
+    pack = pack_services.pack_content(user=request.user, pk=pk)
+    response = HttpResponse(bytes(pack.content), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{pack_services.download_name(pack)}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,149 @@
+"""The evidence pack built from the demo: a ZIP whose manifest matches its files, a PDF that reads as the
+event's pack (each outcome, N18 at 35.7%), a workbook and CSVs under disclosure control."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from actionplans.demo import seed_action_plans
+from agencies.demo import seed_partnership
+from agencies.models import User
+from dataset import demo as dataset_demo
+from dataset.catalogue.loader import load_demo_catalogue
+from scrutiny.demo import seed_scrutiny
+from scrutiny.models import EvidencePack, PackStatus, ScrutinyEvent
+from scrutiny.packs import files as packs
+from scrutiny.packs import services as pack_services
+
+COUNT_COLUMNS = {
+    packs.RAG_SHEET: ("Red", "Amber", "Green", "Blue", "Total"),
+    packs.AUDIT_SHEET: ("Outstanding", "Good", "Requires improvement", "Inadequate", "Cases"),
+    packs.EVIDENCE_SHEET: ("How many were heard",),
+}
+
+
+@pytest.fixture
+def demo_event(db):
+    today = timezone.localdate()
+    seed_partnership()
+    load_demo_catalogue()
+    dataset_demo.seed_returns(today=today)
+    seed_action_plans(today=today)
+    dataset_demo.seed_snapshot()
+    return ScrutinyEvent.objects.get(pk=seed_scrutiny(today=today)["event"])
+
+
+@pytest.fixture
+def built(demo_event):
+    scrutineer = User.objects.get(username="scrutineer")
+    pack = EvidencePack.objects.create(
+        event=demo_event, version=1, snapshot=demo_event.snapshot, requested_by=scrutineer
+    )
+    pack = pack_services.pack_build(pack_id=pack.pk)
+    assert pack.status == PackStatus.COMPLETE, pack.error
+    pack.refresh_from_db()
+    return pack
+
+
+def files_of(pack) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(bytes(pack.content))) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def check_manifest(built, demo_event):
+    files = files_of(built)
+    manifest = json.loads(files.pop(packs.MANIFEST))
+    assert set(files) == {"evidence-pack.pdf", "evidence-pack.xlsx", "dataset.csv", "evidence.csv", "audit-grades.csv"}
+    listed = {f["name"]: f for f in manifest["files"]}
+    assert set(listed) == set(files)
+    for name, content in files.items():
+        assert listed[name]["size"] == len(content)
+        assert listed[name]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert manifest["snapshot_id"] == demo_event.snapshot_id
+    assert manifest["version"] == 1 and manifest["event"]["title"] == "September 2020 scrutiny event"
+    assert manifest["built_by"] and manifest["built_at"]
+    assert built.sha256 == hashlib.sha256(bytes(built.content)).hexdigest() and built.size == len(built.content)
+
+
+def check_pdf(built, demo_event):
+    reader = PdfReader(io.BytesIO(files_of(built)["evidence-pack.pdf"]))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for outcome in demo_event.outcomes.all():
+        assert " ".join(outcome.title.split()) in text
+    assert "35.7%" in text
+    assert "Summary of emerging themes" in text and "Appendix C: disclosure control" in text
+    assert "MAA-2020-07-01" in text or "Findings" in text
+
+
+def check_workbook(built):
+    wb = load_workbook(io.BytesIO(files_of(built)["evidence-pack.xlsx"]))
+    assert {"Dataset", "Data", packs.RAG_SHEET, packs.AUDIT_SHEET, packs.EVIDENCE_SHEET} <= set(wb.sheetnames)
+    checked = 0
+    for sheet, columns in COUNT_COLUMNS.items():
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        assert ws.max_row > 1, f"{sheet} is empty"
+        for name in columns:
+            index = header.index(name)
+            for row in ws.iter_rows(min_row=2):
+                value = row[index].value
+                checked += 1
+                assert not (isinstance(value, int | float) and 0 < value < 6), f"{sheet} {name}: {value}"
+    data = wb["Data"]
+    header = [c.value for c in data[1]]
+    unit, value_col = header.index("unit"), header.index("value")
+    for row in data.iter_rows(min_row=2):
+        cells = [row[header.index("numerator")].value, row[header.index("denominator")].value]
+        if row[unit].value == "count":
+            cells.append(row[value_col].value)
+        for value in cells:
+            checked += 1
+            assert not (isinstance(value, int | float) and 0 < value < 6), f"Data row {row[0].row}: {value}"
+    assert checked > 100
+
+
+def check_text_files(built):
+    files = files_of(built)
+    for name in ("evidence.csv", "audit-grades.csv", "dataset.csv"):
+        rows = list(csv.reader(io.StringIO(files[name].decode("utf-8-sig"))))
+        assert len(rows) > 1, name
+        for row in rows:
+            for text in row:
+                assert not text.startswith(("=", "+", "@")), (name, text)
+    grades = list(csv.DictReader(io.StringIO(files["audit-grades.csv"].decode("utf-8-sig"))))
+    for row in grades:
+        for grade in ("Outstanding", "Good", "Requires improvement", "Inadequate"):
+            assert row[grade] == "c" or not 0 < int(row[grade]) < 6
+
+
+def check_rebuild_leaves_it_alone(built):
+    sha = built.sha256
+    again = pack_services.pack_build(pack_id=built.pk)
+    assert again.status == PackStatus.COMPLETE and again.sha256 == sha
+
+
+def check_no_formulas(built):
+    wb = load_workbook(io.BytesIO(files_of(built)["evidence-pack.xlsx"]))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate)
+
+
+def test_the_demo_events_pack_holds_every_file_checked_and_under_disclosure_control(built, demo_event):
+    """One build (the demo takes a while to seed), every property of it."""
+    check_manifest(built, demo_event)
+    check_pdf(built, demo_event)
+    check_workbook(built)
+    check_no_formulas(built)
+    check_text_files(built)
+    check_rebuild_leaves_it_alone(built)
