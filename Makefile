@@ -33,9 +33,11 @@ demo: install
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/lint-imports --no-cache
 
 lint: install-test
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Production-like settings must pass Django's deployment checks with no warnings.
 check-deploy: install
