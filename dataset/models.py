@@ -51,6 +51,11 @@ class Polarity(models.TextChoices):
     NEITHER = "neither", "Neither: context, not a target"
 
 
+class Accumulation(models.TextChoices):
+    QUARTER = "quarter", "Each quarter on its own"
+    YEAR_TO_DATE = "year_to_date", "Year to date: adds up from April and starts again each Q1"
+
+
 class Indicator(models.Model):
     code = models.CharField(max_length=10, unique=True, help_text="Short unique code, e.g. N16.")
     title = models.CharField(max_length=200)
@@ -62,6 +67,13 @@ class Indicator(models.Model):
         default=False, help_text="Means of a change (e.g. confidence before and after) may be negative."
     )
     polarity = models.CharField(max_length=10, choices=Polarity.choices, default=Polarity.NEITHER)
+    accumulation = models.CharField(
+        max_length=14,
+        choices=Accumulation.choices,
+        default=Accumulation.QUARTER,
+        help_text="Year to date: compared with the same quarter of earlier years and a pro-rata target, never by SPC "
+        "across the April reset.",
+    )
     objective = models.CharField(max_length=12, choices=Objective.choices)
     suppliers = models.ManyToManyField(Agency, related_name="indicators", help_text="The agencies that report it.")
     target = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -302,6 +314,63 @@ class Reminder(models.Model):
 
 
 # --- the Partnership Neglect Dataset: immutable snapshots built by Celery from accepted returns ----------------
+class ProcessChange(models.Model):
+    """A change to how an indicator's figures arise (a new strategy, a lockdown, a new recording rule), recorded by
+    the analyst. SPC limits are calculated per phase: a new phase starts in this quarter. The build may suggest one
+    when a shift persists, but only the analyst records it."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="process_changes")
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, related_name="+", help_text="The first quarter of the new phase."
+    )
+    reason = models.CharField(max_length=200, help_text='What changed, e.g. "Neglect Strategy launched".')
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(bases=[HowChanged])
+
+    class Meta:
+        ordering = ["indicator__code", "period__year", "period__quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "period"], name="one_process_change_per_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} from {self.period}: {self.reason}"
+
+
+class RelationshipCheck(models.Model):
+    """A check between two indicators that the analyst keeps: `indicator` should be at least `at_least` times
+    `compared_with` in the same quarter. When it is not, the build raises an "implausible value" theme."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="checks")
+    compared_with = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    at_least = models.DecimalField(
+        max_digits=8,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text="The indicator should be at least this many times the other: 0.5 for half.",
+    )
+    why = models.TextField(help_text="Why the two should relate like this, and where that comes from.")
+    question = models.CharField(max_length=300, help_text="The question to explore when the check fails.")
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords(bases=[HowChanged])
+
+    class Meta:
+        ordering = ["indicator__code", "compared_with__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "compared_with"], name="one_check_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} at least {self.at_least:g} x {self.compared_with.code}"
+
+    def clean(self) -> None:
+        if self.indicator_id and self.indicator_id == self.compared_with_id:
+            raise ValidationError({"compared_with": "Choose a different indicator to compare with."})
+
+
 class DatasetSettings(models.Model):
     """One row: choices the analyst makes about how the dataset is built."""
 
@@ -413,6 +482,7 @@ class DatasetContribution(models.Model):
     numerator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     not_available = models.CharField(max_length=24, blank=True)
+    commentary = models.TextField(blank=True, help_text="What the agency said about this figure, as accepted.")
 
     class Meta:
         ordering = ["code", "quarter", "agency"]
@@ -429,6 +499,14 @@ class DatasetSpc(models.Model):
     mean = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     upper = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     lower = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    # Each phase: {"start", "end" (quarter indexes), "reason", "enough_data", "mean", "upper", "lower" (text)}.
+    # mean/upper/lower above are the latest phase's.
+    phases = models.JSONField(default=list)
+    method = models.CharField(max_length=14, default="xmr", help_text='"xmr", or "year_to_date" (no SPC).')
+    suggested_start = models.IntegerField(
+        null=True, blank=True, help_text="Quarter index where the build suggests a new phase (a persisting shift)."
+    )
+    suggestion = models.TextField(blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -456,9 +534,20 @@ class DatasetTheme(models.Model):
     sentence = models.TextField()
     question = models.TextField()
     numbers = models.JSONField(default=dict)
+    quarter = models.IntegerField(null=True, blank=True, help_text="The quarter the theme is about.")
+    objective = models.CharField(max_length=12, blank=True)
+    signals = models.JSONField(default=list, help_text="Every kind of signal the theme combines, strongest first.")
+    since_quarter = models.IntegerField(
+        null=True, blank=True, help_text="The first quarter of the unbroken run in which this theme has held."
+    )
 
     class Meta:
         ordering = ["position"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.code}"
+
+    @property
+    def is_new(self) -> bool:
+        """New this quarter, rather than holding since an earlier one."""
+        return self.since_quarter is None or self.since_quarter == self.quarter

@@ -41,6 +41,11 @@ class IndicatorInfo:
     benchmark_source: str = ""
     benchmark_year: str = ""
     suppliers: tuple[str, ...] = ()  # agency short names expected to report it
+    accumulation: str = "quarter"  # "quarter" | "year_to_date" (adds up from April, resets each Q1)
+
+    @property
+    def year_to_date(self) -> bool:
+        return self.accumulation == "year_to_date"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class AgencyFigure:
     denominator: Decimal | None = None
     value: Decimal | None = None  # counts
     not_available: str = ""  # the reason key when the agency marked it not available
+    commentary: str = ""  # what the agency said about the figure (explanations of queries included)
 
 
 @dataclass(frozen=True)
@@ -102,14 +108,40 @@ class SpcPoint:
 
 
 @dataclass(frozen=True)
+class ProcessChangeInfo:
+    """A recorded process change: a new SPC phase starts in `quarter`."""
+
+    code: str
+    quarter: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class SpcPhase:
+    """One phase of an indicator's series: its own mean and limits, from its own points."""
+
+    start: int  # quarter index of the phase's first quarter
+    end: int  # quarter index of its last point (inclusive)
+    reason: str = ""  # why it started ("" for the first phase)
+    enough_data: bool = False
+    mean: Decimal | None = None
+    upper: Decimal | None = None
+    lower: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class SpcResult:
     code: str
     enough_data: bool
     message: str  # e.g. "Not enough data: 9 quarters; 12 are needed."
-    mean: Decimal | None = None
+    mean: Decimal | None = None  # the latest phase's
     upper: Decimal | None = None
     lower: Decimal | None = None
     points: tuple[SpcPoint, ...] = ()
+    phases: tuple[SpcPhase, ...] = ()  # oldest first; empty when there are no points
+    method: str = "xmr"  # "xmr" | "year_to_date" (compared with earlier years instead: no limits)
+    suggested_start: int | None = None  # a persisting shift: the quarter a new phase could start
+    suggestion: str = ""  # for the analyst, in words
 
     @property
     def latest(self) -> SpcPoint | None:
@@ -125,3 +157,18 @@ class Theme:
     sentence: str  # readable aloud to the Working Group
     question: str  # a question to explore
     numbers: dict[str, str] = field(default_factory=dict)  # the figures behind it, formatted for people
+    quarter: int | None = None  # the quarter it is about
+    objective: str = ""
+    signals: tuple[str, ...] = ()  # every kind of signal combined into this one message, strongest first
+    since: int | None = None  # first quarter of the unbroken run in which it has held (== quarter: new)
+
+
+@dataclass(frozen=True)
+class RelationCheck:
+    """`code` should be at least `at_least` times `other` in the same quarter (kept by the analyst)."""
+
+    code: str
+    other: str
+    at_least: Decimal
+    why: str
+    question: str

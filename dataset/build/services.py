@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,6 +29,8 @@ from dataset.models import (
     DatasetValue,
     HistorySource,
     Indicator,
+    ProcessChange,
+    RelationshipCheck,
     ReportingPeriod,
     ReturnValue,
     SnapshotStatus,
@@ -36,7 +38,7 @@ from dataset.models import (
 from neglect_portal.lifecycle import State
 
 from . import aggregate, spc, themes
-from .figures import AgencyFigure, IndicatorInfo, PartnershipValue
+from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ class BuildInputs:
     figures: list[AgencyFigure]
     expected: dict[tuple[str, int], tuple[str, ...]]
     baseline: int | None
+    process_changes: dict[str, tuple[ProcessChangeInfo, ...]] = field(default_factory=dict)  # by code, oldest first
+    checks: tuple[RelationCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ def gather_inputs(*, today=None) -> BuildInputs:
             benchmark_source=ind.benchmark_source,
             benchmark_year=ind.benchmark_year,
             suppliers=tuple(sorted(a.short_name for a in ind.suppliers.all() if a.short_name in active)),
+            accumulation=ind.accumulation,
         )
     quarters = sorted(p.as_quarter.index for p in ReportingPeriod.objects.filter(opens_on__lte=today))
     figures = [
@@ -100,6 +105,7 @@ def gather_inputs(*, today=None) -> BuildInputs:
             denominator=_number(v.denominator),
             value=_number(v.value),
             not_available=v.not_available_reason,
+            commentary=v.commentary.strip(),
         )
         for v in ReturnValue.objects.filter(
             ret__status=State.ACCEPTED, indicator__active=True, ret__period__opens_on__lte=today
@@ -108,6 +114,18 @@ def gather_inputs(*, today=None) -> BuildInputs:
     figures.sort(key=lambda f: (f.code, f.quarter, f.agency))
     expected = {(code, q): info.suppliers for code, info in indicators.items() for q in quarters}
     baseline_period = DatasetSettings.load().baseline
+    changes: dict[str, list[ProcessChangeInfo]] = {}
+    for change in ProcessChange.objects.filter(indicator__active=True).select_related("indicator", "period"):
+        changes.setdefault(change.indicator.code, []).append(
+            ProcessChangeInfo(code=change.indicator.code, quarter=change.period.as_quarter.index, reason=change.reason)
+        )
+    checks = tuple(
+        RelationCheck(code=c.indicator.code, other=c.compared_with.code, at_least=c.at_least, why=c.why,
+                      question=c.question)
+        for c in RelationshipCheck.objects.filter(active=True, indicator__active=True, compared_with__active=True)
+        .select_related("indicator", "compared_with")
+        .order_by("indicator__code", "compared_with__code")
+    )
     return BuildInputs(
         indicators=indicators,
         agencies=agencies,
@@ -115,6 +133,8 @@ def gather_inputs(*, today=None) -> BuildInputs:
         figures=figures,
         expected=expected,
         baseline=baseline_period.as_quarter.index if baseline_period else None,
+        process_changes={code: tuple(sorted(found, key=lambda c: c.quarter)) for code, found in changes.items()},
+        checks=checks,
     )
 
 
@@ -130,7 +150,13 @@ def compute(inputs: BuildInputs) -> BuildResult:
             for q in inputs.quarters
             if (code, q) in values and values[(code, q)].value is not None and not values[(code, q)].partial
         ]
-        readings[code] = spc.xmr(code=code, points=points, polarity=info.polarity)
+        if info.year_to_date:
+            # Adds up from April and resets each Q1: XmR across the reset would be noise (issue 12).
+            readings[code] = spc.year_to_date(code=code, points=points)
+        else:
+            readings[code] = spc.xmr(
+                code=code, points=points, polarity=info.polarity, changes=inputs.process_changes.get(code, ())
+            )
     latest = inputs.quarters[-1] if inputs.quarters else None
     found = (
         themes.find_themes(
@@ -140,6 +166,7 @@ def compute(inputs: BuildInputs) -> BuildResult:
             spc=readings,
             latest=latest,
             agencies=inputs.agencies,
+            checks=inputs.checks,
         )
         if latest is not None
         else []
@@ -173,6 +200,8 @@ def inputs_hash(inputs: BuildInputs) -> str:
             "figures": inputs.figures,
             "expected": {f"{c}|{q}": v for (c, q), v in inputs.expected.items()},
             "baseline": inputs.baseline,
+            "process_changes": dict(sorted(inputs.process_changes.items())),
+            "checks": inputs.checks,
         }
     )
 
@@ -279,6 +308,7 @@ def _write(*, inputs: BuildInputs, result: BuildResult, key: str, trigger: str, 
                 numerator=f.numerator,
                 denominator=f.denominator,
                 not_available=f.not_available,
+                commentary=f.commentary,
             )
             for f in inputs.figures
         ],
@@ -294,6 +324,10 @@ def _write(*, inputs: BuildInputs, result: BuildResult, key: str, trigger: str, 
                 mean=r.mean,
                 upper=r.upper,
                 lower=r.lower,
+                phases=[_phase_json(phase) for phase in r.phases],
+                method=r.method,
+                suggested_start=r.suggested_start,
+                suggestion=r.suggestion,
             )
             for code, r in sorted(result.spc.items())
         ]
@@ -309,11 +343,30 @@ def _write(*, inputs: BuildInputs, result: BuildResult, key: str, trigger: str, 
                 sentence=t.sentence,
                 question=t.question,
                 numbers=t.numbers,
+                quarter=t.quarter,
+                objective=t.objective,
+                signals=list(t.signals),
+                since_quarter=t.since,
             )
             for i, t in enumerate(result.themes)
         ]
     )
     return snapshot
+
+
+def _phase_json(phase) -> dict:
+    def text(number: Decimal | None) -> str | None:
+        return None if number is None else str(number)
+
+    return {
+        "start": phase.start,
+        "end": phase.end,
+        "reason": phase.reason,
+        "enough_data": phase.enough_data,
+        "mean": text(phase.mean),
+        "upper": text(phase.upper),
+        "lower": text(phase.lower),
+    }
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from .figures import SpcPoint, SpcResult
+from .figures import ProcessChangeInfo, SpcPoint, SpcResult
 
 XMR_CONSTANT = Decimal("2.66")
 RUN_LENGTH = 7  # both shift and trend: shorter runs happen by chance too often to act on
@@ -130,7 +130,14 @@ def _describe(rules: dict[str, set[int]], shift_length: int | None, trend_length
     return f"The latest point shows special cause {kind} ({'; '.join(parts)})."
 
 
-def xmr(*, code: str, points: Sequence[tuple[int, Decimal]], polarity: str, min_points: int = 12) -> SpcResult:
+def xmr(
+    *,
+    code: str,
+    points: Sequence[tuple[int, Decimal]],
+    polarity: str,
+    min_points: int = 12,
+    changes: Sequence[ProcessChangeInfo] = (),
+) -> SpcResult:
     """The XmR reading of a series of (quarter index, value), oldest first, with partial quarters left out.
 
     With fewer than `min_points` points the limits would be too unreliable to judge anything, so none
@@ -187,4 +194,19 @@ def xmr(*, code: str, points: Sequence[tuple[int, Decimal]], polarity: str, min_
         upper=upper.quantize(PLACES, rounding=ROUND_HALF_UP),
         lower=lower.quantize(PLACES, rounding=ROUND_HALF_UP),
         points=tuple(out),
+    )
+
+
+def year_to_date(*, code: str, points: Sequence[tuple[int, Decimal]]) -> SpcResult:
+    """A year-to-date indicator adds up from April and starts again each Q1, so XmR across the reset would call
+    every Q1 a fall. It is compared with the same quarter of earlier years instead, and gets no limits."""
+    return SpcResult(
+        code=code,
+        enough_data=False,
+        method="year_to_date",
+        message=(
+            "A year-to-date figure: it adds up from April and starts again each Q1, so it is compared with the same "
+            "quarter of earlier years and a pro-rata target, not by statistical process control."
+        ),
+        points=tuple(SpcPoint(quarter=q, value=v) for q, v in points),
     )

@@ -11,13 +11,13 @@ comes from the `Comparison`, so there is one definition of red and amber.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from dataset.catalogue.numbers import format_value
 
-from .figures import Comparison, IndicatorInfo, PartnershipValue, SpcResult, Theme, quarter_label
+from .figures import Comparison, IndicatorInfo, PartnershipValue, RelationCheck, SpcResult, Theme, quarter_label
 
 HIGH, MEDIUM, LOW = 3, 2, 1
 
@@ -77,6 +77,7 @@ def find_themes(
     spc: Mapping[str, SpcResult],
     latest: int,
     agencies: Mapping[str, str],
+    checks: Sequence[RelationCheck] = (),
 ) -> list[Theme]:
     """The themes for quarter `latest`, most severe first, then by indicator code."""
     themes: list[Theme] = []

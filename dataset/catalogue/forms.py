@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 
 from agencies.models import Agency
-from dataset.models import Indicator, ReportingPeriod
+from dataset.models import Accumulation, Indicator, ReportingPeriod
 from neglect_portal.strategy import Objective
 
 from .services import INDICATOR_FIELDS, duplicate_code_error
@@ -38,6 +38,7 @@ class IndicatorForm(forms.ModelForm):
             "benchmark_source": "Benchmark source",
             "benchmark_year": "Benchmark year",
             "active": "Collected (not retired)",
+            "accumulation": "How the figure adds up",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -46,12 +47,16 @@ class IndicatorForm(forms.ModelForm):
         current = self.instance.suppliers.all() if self.instance.pk else Agency.objects.none()
         self.fields["suppliers"].queryset = Agency.objects.filter(Q(active=True) | Q(pk__in=current)).order_by("name")
         self.fields["suppliers"].label_from_instance = lambda agency: f"{agency.name} ({agency.short_name})"
+        # Most indicators are quarterly; a form (or a client) that leaves it out means that.
+        self.fields["accumulation"].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the template's <form> has the token
         self.helper.layout = Layout(
             Fieldset("What it measures", "code", "title", "definition", "objective"),
-            Fieldset("How it is reported", "unit", "numerator_label", "denominator_label", "allow_negative"),
+            Fieldset(
+                "How it is reported", "unit", "numerator_label", "denominator_label", "allow_negative", "accumulation"
+            ),
             # The error summary links to #id_suppliers, which a list of checkboxes does not otherwise have.
             Fieldset("Who reports it", HTML('<span id="id_suppliers" tabindex="-1"></span>'), "suppliers"),
             Fieldset("Target and RAG rating", "polarity", "target", "red_threshold", "tolerance_pct"),
@@ -65,6 +70,9 @@ class IndicatorForm(forms.ModelForm):
         if duplicate:
             raise forms.ValidationError(duplicate.message_dict["code"], code="unique")
         return code
+
+    def clean_accumulation(self) -> str:
+        return self.cleaned_data.get("accumulation") or Accumulation.QUARTER
 
     def validate_unique(self) -> None:
         # clean_code has already said which indicator has the code, in words people can act on.

@@ -19,7 +19,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from agencies.models import Agency, User
-from dataset.models import HistorySource, Indicator, Polarity, Unit
+from dataset.models import Accumulation, HistorySource, Indicator, Polarity, Unit
 from neglect_portal.strategy import Objective
 
 from .services import indicator_save
@@ -42,10 +42,18 @@ COLUMNS: tuple[str, ...] = (
     "benchmark_source",
     "benchmark_year",
     "active",
+    "accumulation",
 )
+# Columns a file may leave out (older catalogues): a missing or blank one takes the model's default.
+OPTIONAL_COLUMNS = ("accumulation",)
 TEXT_COLUMNS = ("title", "definition", "numerator_label", "denominator_label", "benchmark_source", "benchmark_year")
 NUMBER_COLUMNS = ("target", "red_threshold", "tolerance_pct", "benchmark_value")
-CHOICE_COLUMNS: dict[str, type] = {"unit": Unit, "polarity": Polarity, "objective": Objective}
+CHOICE_COLUMNS: dict[str, type] = {
+    "unit": Unit,
+    "polarity": Polarity,
+    "objective": Objective,
+    "accumulation": Accumulation,
+}
 # Blank booleans and a blank tolerance take the model's default; every other blank number means "none".
 BOOLEAN_COLUMNS = ("allow_negative", "active")
 YES = frozenset({"yes", "y", "true", "1"})
@@ -100,6 +108,8 @@ class CatalogueInvalid(Exception):
 # --- cells ----------------------------------------------------------------------------------------
 def _choice(column: str, text: str) -> str:
     choices = CHOICE_COLUMNS[column]
+    if not text and column in OPTIONAL_COLUMNS:
+        return Indicator._meta.get_field(column).default
     wanted = text.casefold()
     for choice in choices:
         if wanted in (choice.value.casefold(), str(choice.label).casefold()):
@@ -170,7 +180,7 @@ def _header_problems(header: list[str]) -> list[Problem]:
             problems.append(Problem(1, name or "(blank)", f"unknown column; the columns are {', '.join(COLUMNS)}"))
         seen.add(name)
     for name in COLUMNS:
-        if name not in seen:
+        if name not in seen and name not in OPTIONAL_COLUMNS:
             problems.append(Problem(1, name, "column missing"))
     return problems
 
@@ -240,6 +250,7 @@ def parse_catalogue(text: str) -> Parsed:
             problems.append(Problem(line, "row", f"has {len(record)} values but the header has {len(header)} columns"))
             continue
         cells = {name: cell.strip() for name, cell in zip(header, record, strict=True)}
+        cells.update({name: "" for name in OPTIONAL_COLUMNS if name not in cells})
         code = cells["code"].upper()
         if code and code in first_line:
             problems.append(Problem(line, "code", f"{code} is already on line {first_line[code]}"))
