@@ -16,11 +16,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from agencies.models import Role, Sector
-from dataset.tracker import tasks
 from dataset.catalogue.periods import Quarter, default_dates
 from dataset.models import Reminder, ReminderKind, ReportingPeriod
 from dataset.returns import services
 from dataset.tracker import services as reminders
+from dataset.tracker import tasks
 from neglect_portal import schedules
 from tests.dataset.conftest import fill
 from tests.factories import AgencyFactory, UserFactory
