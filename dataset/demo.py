@@ -24,6 +24,7 @@ from dataset.catalogue.periods import Quarter
 from neglect_portal.lifecycle import State
 
 from .catalogue import periods
+from .catalogue import services as catalogue_services
 from .history import history_attrs, record_as
 from .models import (
     DatasetSettings,
@@ -31,6 +32,8 @@ from .models import (
     HistorySource,
     Indicator,
     NotAvailableReason,
+    ProcessChange,
+    RelationshipCheck,
     ReportingPeriod,
     Return,
     ReturnValue,
@@ -592,10 +595,94 @@ def seed_returns(*, today: date) -> dict[str, Any]:
     }
 
 
+# The analyst's relationship checks in the demo: (indicator, compared with, at least, why, question).
+DEMO_CHECKS: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "N01",
+        "N16",
+        "0.5",
+        # The reasoning of the 2020 report, which found 350 neglect referrals of 3,024.
+        "Neglect is the category of most child protection plans, so a much smaller share of referrals under neglect "
+        "suggests it is being recorded under another presenting factor at the front door (the 2020 report: 350 of "
+        "3,024 referrals).",
+        "Is neglect being recorded as the presenting factor at referral, or under another category?",
+    ),
+)
+
+
+def seed_relationship_checks() -> int:
+    """The demo's relationship checks; a pair that already has a check is left as the analyst has it. Returns how
+    many were created."""
+    indicators = Indicator.objects.in_bulk([code for row in DEMO_CHECKS for code in row[:2]], field_name="code")
+    created = 0
+    for code, other, at_least, why, question in DEMO_CHECKS:
+        if code not in indicators or other not in indicators:
+            continue
+        if RelationshipCheck.objects.filter(indicator=indicators[code], compared_with=indicators[other]).exists():
+            continue
+        catalogue_services.relationship_check_save(
+            check=None,
+            fields={
+                "indicator": indicators[code],
+                "compared_with": indicators[other],
+                "at_least": Decimal(at_least),
+                "why": why,
+                "question": question,
+            },
+            acting_user=None,
+            source=HistorySource.SYSTEM,
+            reason=CHANGE_REASON,
+        )
+        created += 1
+    return created
+
+
+# The process changes the demo's story implies (SPC phases, issue 12): (indicator, first quarter of the new phase, why).
+# The Neglect Strategy and the agencies' action plans start in April 2019, the baseline quarter: child protection plans
+# under neglect turn from rising to falling (N16) and Early Help's neglect training takes off (N26) from then. The first
+# lockdown, 2020-21 Q1, brings Children's Social Care's impact chronology drive (N09) and stops community health's
+# dental checks and GCP2 work (N07, N24, N34). Only these: a change is recorded because something is known to have
+# changed, not wherever a series happens to move.
+STRATEGY_LAUNCH = Quarter(2019, 1)
+LOCKDOWN = Quarter(2020, 1)
+DEMO_PROCESS_CHANGES: tuple[tuple[str, Quarter, str], ...] = (
+    ("N16", STRATEGY_LAUNCH, "Neglect Strategy launched"),
+    ("N26", STRATEGY_LAUNCH, "Neglect Strategy launched"),
+    ("N07", LOCKDOWN, "COVID-19 lockdown"),
+    ("N09", LOCKDOWN, "COVID-19 lockdown"),
+    ("N24", LOCKDOWN, "COVID-19 lockdown"),
+    ("N34", LOCKDOWN, "COVID-19 lockdown"),
+)
+
+
+def seed_process_changes() -> int:
+    """The demo's process changes, recorded as the analyst; a quarter that already has one is left as it is. Returns
+    how many were recorded."""
+    analyst = User.objects.filter(username="analyst").first()
+    indicators = Indicator.objects.in_bulk([code for code, _, _ in DEMO_PROCESS_CHANGES], field_name="code")
+    years = {quarter.year for _, quarter, _ in DEMO_PROCESS_CHANGES}
+    by_quarter = {p.as_quarter: p for p in ReportingPeriod.objects.filter(year__in=years)}
+    recorded = 0
+    for code, quarter, reason in DEMO_PROCESS_CHANGES:
+        indicator, period = indicators.get(code), by_quarter.get(quarter)
+        if indicator is None or period is None:
+            continue
+        if ProcessChange.objects.filter(indicator=indicator, period=period).exists():
+            continue
+        catalogue_services.process_change_record(
+            indicator=indicator, period=period, reason=reason, acting_user=analyst, source=HistorySource.SYSTEM
+        )
+        recorded += 1
+    return recorded
+
+
 def seed_snapshot() -> DatasetSnapshot:
-    """Build and publish the demo's dataset, with 2019-20 Q1 as the strategy's baseline quarter."""
+    """Build and publish the demo's dataset, with 2019-20 Q1 as the strategy's baseline quarter and the demo's
+    relationship checks."""
     from .build import services as dataset_services
 
+    seed_relationship_checks()
+    seed_process_changes()  # before the build, so its limits are per phase
     analyst = User.objects.filter(username="analyst").first()
     settings_row = DatasetSettings.load()
     if settings_row.baseline is None:

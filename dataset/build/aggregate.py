@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from .figures import SCALE, AgencyFigure, Comparison, IndicatorInfo, PartnershipValue
+from .figures import SCALE, AgencyFigure, Comparison, IndicatorInfo, PartnershipValue, quarter_of
 
 # The dataset stores values with six decimal places; rounding here keeps the build's hash stable and
 # what is compared identical to what is stored.
@@ -148,16 +148,36 @@ def _direction(indicator: IndicatorInfo, change: Decimal) -> str:
     return "up" if rising else "down"
 
 
-def rag(indicator: IndicatorInfo, value: Decimal | None) -> str:
-    """Red, amber or green against the target in the direction that is better; "" when there is no target."""
-    if value is None or indicator.target is None or indicator.polarity not in ("higher", "lower"):
+def pro_rata(indicator: IndicatorInfo, quarter: int) -> tuple[Decimal | None, Decimal | None]:
+    """The target and red threshold that apply in `quarter`: the year's own for a quarterly indicator; for a
+    year-to-date one, the year's scaled by the quarters of the year gone (Q1 a quarter of it, Q4 all of it).
+
+    A year-to-date figure starts again each April, so 25% of the year's plan by the end of Q1 is on track, not red
+    against 100%. Exact: a whole number of quarters over four always ends in at most two decimal places.
+    """
+    if not indicator.year_to_date:
+        return indicator.target, indicator.red_threshold
+    share = Decimal(quarter_of(quarter).number) / 4
+
+    def scaled(threshold: Decimal | None) -> Decimal | None:
+        return None if threshold is None else threshold * share
+
+    return scaled(indicator.target), scaled(indicator.red_threshold)
+
+
+def rag(indicator: IndicatorInfo, value: Decimal | None, quarter: int | None = None) -> str:
+    """Red, amber or green against the target in the direction that is better; "" when there is no target.
+
+    With `quarter`, a year-to-date indicator is rated against its pro-rata target for that quarter (`pro_rata`).
+    """
+    target, red = pro_rata(indicator, quarter) if quarter is not None else (indicator.target, indicator.red_threshold)
+    if value is None or target is None or indicator.polarity not in ("higher", "lower"):
         return ""
-    red = indicator.red_threshold
     if indicator.polarity == "higher":
-        if value >= indicator.target:
+        if value >= target:
             return "green"
         return "red" if red is not None and value < red else "amber"
-    if value <= indicator.target:
+    if value <= target:
         return "green"
     return "red" if red is not None and value > red else "amber"
 
@@ -174,6 +194,9 @@ def compare(
 
     The numbers are given even when a value is partial, but then `comparable` is False and no direction
     is claimed: a fall caused by an agency not reporting is not a fall.
+
+    A year-to-date indicator adds up from April and starts again each Q1, so its direction of travel is the
+    change on the same quarter a year earlier, and its RAG is against the pro-rata target (`pro_rata`).
     """
     unit = indicator.unit
     change_unit = "pp" if unit == "percentage" else "%"
@@ -181,10 +204,24 @@ def compare(
     if current is None:
         return Comparison(code=indicator.code, quarter=quarter, change_unit=change_unit, comparable=False)
     value = current.value
-    previous = series.get(quarter - _PREVIOUS)
-    change_previous = _change(unit, value, previous.value if previous is not None else None)
-    comparable = not current.partial and not (previous is not None and previous.partial)
-    direction = _direction(indicator, change_previous) if comparable and change_previous is not None else ""
+    change_year = _change(unit, value, _value_at(series, quarter - _YEAR))
+    if indicator.year_to_date:
+        # No quarter-on-quarter change at all: Q1 against the previous Q4 compares a quarter's worth with a year's
+        # across the April reset, and Q2-Q4 against the quarter before always rise by the quarter's own activity,
+        # so neither says which way the indicator is going. A change of either kind would be read as a direction.
+        change_previous = None
+        compared_with = series.get(quarter - _YEAR)
+        change = change_year
+        if baseline is not None:
+            # The same quarter of the year in the baseline's year (or the first one after it): Q3 so far against
+            # Q1 so far would measure half a year's activity, not a change.
+            baseline += (quarter - baseline) % _YEAR
+    else:
+        compared_with = series.get(quarter - _PREVIOUS)
+        change_previous = _change(unit, value, compared_with.value if compared_with is not None else None)
+        change = change_previous
+    comparable = not current.partial and not (compared_with is not None and compared_with.partial)
+    direction = _direction(indicator, change) if comparable and change is not None else ""
     benchmark_gap = (
         _round(value - indicator.benchmark_value, CHANGE_PLACES)
         if value is not None and indicator.benchmark_value is not None
@@ -194,11 +231,11 @@ def compare(
         code=indicator.code,
         quarter=quarter,
         change_previous=change_previous,
-        change_year=_change(unit, value, _value_at(series, quarter - _YEAR)),
+        change_year=change_year,
         change_baseline=_change(unit, value, _value_at(series, baseline)),
         change_unit=change_unit,
         direction=direction,
-        rag=rag(indicator, value),
+        rag=rag(indicator, value, quarter),
         benchmark_gap=benchmark_gap,
         comparable=comparable,
     )

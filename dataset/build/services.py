@@ -167,6 +167,7 @@ def compute(inputs: BuildInputs) -> BuildResult:
             latest=latest,
             agencies=inputs.agencies,
             checks=inputs.checks,
+            changes=inputs.process_changes,
         )
         if latest is not None
         else []

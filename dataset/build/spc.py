@@ -5,19 +5,27 @@ The limits are the mean plus and minus 2.66 times the mean moving range (the XmR
 sigma estimated from point-to-point variation, so a sustained shift does not widen its own limits).
 Four rules find special cause variation; everything else is common cause, the noise a system makes
 when nothing has changed, and is not a theme to chase.
+
+A series is read in phases: each recorded process change (a new strategy, a lockdown) starts a new one, with its
+own mean, moving ranges and limits, so that a system that has changed is judged against itself and not against
+the one before. A phase needs 12 points before its limits are drawn. Every comparison is exact (fractions): a
+point exactly on a limit is inside it, and the same data always gives the same reading.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
-from .figures import ProcessChangeInfo, SpcPoint, SpcResult
+from .figures import ProcessChangeInfo, SpcPhase, SpcPoint, SpcResult, quarter_label
 
-XMR_CONSTANT = Decimal("2.66")
+XMR_CONSTANT = Fraction(266, 100)
 RUN_LENGTH = 7  # both shift and trend: shorter runs happen by chance too often to act on
-# Stored limits have six decimal places; the rules use the unrounded ones so a point is judged once.
-PLACES = Decimal("0.000001")
+MIN_POINTS = 12  # per phase, as Making Data Count advises: fewer make limits too unreliable to judge against
+# Stored limits have six decimal places, for display; the rules use the exact ones so a point is judged once.
+PLACES = 6
 
 OUTSIDE_LIMITS = "outside_limits"
 SHIFT = "shift"
@@ -37,7 +45,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _sign(x: Decimal, mean: Decimal) -> int:
+def _sign(x: Fraction, mean: Fraction) -> int:
     return (x > mean) - (x < mean)
 
 
@@ -53,15 +61,47 @@ def _runs(signs: Sequence[int]) -> list[tuple[int, int, int]]:
     return runs
 
 
-def _mark_outside(values: Sequence[Decimal], upper: Decimal, lower: Decimal, marks: Marks) -> None:
+def _quantize(x: Fraction) -> Decimal:
+    """Exactly rounded to PLACES, halves away from zero (ROUND_HALF_UP), with no float or 28-digit step between."""
+    scaled = abs(x) * 10**PLACES
+    whole = int(scaled + Fraction(1, 2))  # floor, as scaled is not negative
+    return Decimal(-whole if x < 0 else whole).scaleb(-PLACES)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One phase's exact centre line and limits."""
+
+    mean: Fraction
+    reach: Fraction  # 2.66 times the mean moving range: the distance from the mean to either limit
+
+    @property
+    def upper(self) -> Fraction:
+        return self.mean + self.reach
+
+    @property
+    def lower(self) -> Fraction:
+        return self.mean - self.reach
+
+
+def limits(values: Sequence[Fraction]) -> Limits:
+    """The XmR limits of one phase's values (at least two): moving ranges are taken within the phase only."""
+    n = len(values)
+    mean = Fraction(sum(values, Fraction(0)), n)
+    mean_moving_range = Fraction(sum((abs(values[i] - values[i - 1]) for i in range(1, n)), Fraction(0)), n - 1)
+    return Limits(mean=mean, reach=XMR_CONSTANT * mean_moving_range)
+
+
+def _mark_outside(values: Sequence[Fraction], lim: Limits, marks: Marks) -> None:
+    # Strictly beyond: a point exactly on a limit is inside it.
     for i, x in enumerate(values):
-        if x > upper:
+        if x > lim.upper:
             marks[i].setdefault(OUTSIDE_LIMITS, set()).add(1)
-        elif x < lower:
+        elif x < lim.lower:
             marks[i].setdefault(OUTSIDE_LIMITS, set()).add(-1)
 
 
-def _mark_shift(values: Sequence[Decimal], mean: Decimal, marks: Marks) -> dict[int, int]:
+def _mark_shift(values: Sequence[Fraction], mean: Fraction, marks: Marks) -> dict[int, int]:
     """Marks runs on one side of the mean; a point on the mean has sign 0 and so breaks the run.
     Returns, for each marked point, the length of its run (for the message)."""
     lengths: dict[int, int] = {}
@@ -73,7 +113,7 @@ def _mark_shift(values: Sequence[Decimal], mean: Decimal, marks: Marks) -> dict[
     return lengths
 
 
-def _mark_trend(values: Sequence[Decimal], marks: Marks) -> dict[int, int]:
+def _mark_trend(values: Sequence[Fraction], marks: Marks) -> dict[int, int]:
     """Marks runs of points each higher (or each lower) than the one before; an equal step breaks it.
 
     steps[i] compares point i+1 with point i, so a run of k equal steps covers k+1 points."""
@@ -88,10 +128,11 @@ def _mark_trend(values: Sequence[Decimal], marks: Marks) -> dict[int, int]:
     return lengths
 
 
-def _mark_two_of_three(values: Sequence[Decimal], mean: Decimal, reach: Decimal, marks: Marks) -> None:
-    """Two of three consecutive points beyond two-thirds of the way to a limit, on the same side."""
-    near = mean + reach * 2 / 3
-    far = mean - reach * 2 / 3
+def _mark_two_of_three(values: Sequence[Fraction], lim: Limits, marks: Marks) -> None:
+    """Two of three consecutive points beyond two-thirds of the way to a limit, on the same side. A point exactly
+    on the two-thirds line is not beyond it."""
+    near = lim.mean + lim.reach * Fraction(2, 3)
+    far = lim.mean - lim.reach * Fraction(2, 3)
     for sign, beyond in ((1, [x > near for x in values]), (-1, [x < far for x in values])):
         for start in range(len(values) - 2):
             window = range(start, start + 3)
@@ -130,44 +171,110 @@ def _describe(rules: dict[str, set[int]], shift_length: int | None, trend_length
     return f"The latest point shows special cause {kind} ({'; '.join(parts)})."
 
 
+@dataclass(frozen=True)
+class _Span:
+    """Positions [first, end) of one phase's points, the quarter it starts in and why."""
+
+    first: int
+    end: int
+    start: int
+    reason: str
+
+
+def split_phases(quarters: Sequence[int], changes: Sequence[ProcessChangeInfo]) -> list[_Span]:
+    """The phases of a series whose points fall in `quarters` (ascending). A change starts a new phase in its
+    quarter (the phase's first point is the first in or after it); a change before the first point or after the
+    last is ignored, and of two changes before the same point the later one holds (the earlier phase has no point)."""
+    if not quarters:
+        return []
+    starts: dict[int, tuple[int, str]] = {0: (quarters[0], "")}
+    for change in sorted(changes, key=lambda c: c.quarter):
+        if change.quarter < quarters[0] or change.quarter > quarters[-1]:
+            continue
+        first = next(i for i, q in enumerate(quarters) if q >= change.quarter)
+        starts[first] = (change.quarter, change.reason)
+    firsts = sorted(starts)
+    return [
+        _Span(first=f, end=end, start=starts[f][0], reason=starts[f][1])
+        for f, end in zip(firsts, [*firsts[1:], len(quarters)], strict=True)
+    ]
+
+
+def _since(phase: SpcPhase) -> str:
+    since = f"since {quarter_label(phase.start)}"
+    return f"{since}: {phase.reason}" if phase.reason else since
+
+
 def xmr(
     *,
     code: str,
     points: Sequence[tuple[int, Decimal]],
     polarity: str,
-    min_points: int = 12,
+    min_points: int = MIN_POINTS,
     changes: Sequence[ProcessChangeInfo] = (),
 ) -> SpcResult:
-    """The XmR reading of a series of (quarter index, value), oldest first, with partial quarters left out.
+    """The XmR reading of a series of (quarter index, value), oldest first, with partial quarters left out, in
+    phases split at the recorded process `changes`.
 
-    With fewer than `min_points` points the limits would be too unreliable to judge anything, so none
-    are given and no point is marked. Limits are not clipped at zero; the caller can.
+    A phase with fewer than `min_points` points has limits too unreliable to judge anything, so it gets none and
+    none of its points is marked. Limits are not clipped at zero; the caller can. The result's mean and limits,
+    `enough_data` and message are the latest phase's; `phases` has them all.
     """
-    values = [v for _, v in points]
-    n = len(values)
+    quarters = [q for q, _ in points]
+    exact = [Fraction(v) for _, v in points]
+    n = len(exact)
     # Limits need at least one moving range, whatever min_points the caller asks for.
     needed = max(min_points, 2)
-    if n < needed:
-        return SpcResult(
-            code=code,
-            enough_data=False,
-            message=(
-                f"Not enough data for statistical process control: {_plural(n, 'quarter')}; "
-                f"at least {needed} are needed."
-            ),
-            points=tuple(SpcPoint(quarter=q, value=v) for q, v in points),
+    spans = split_phases(quarters, changes)
+
+    marks: Marks = [{} for _ in exact]
+    shift_lengths: dict[int, int] = {}
+    trend_lengths: dict[int, int] = {}
+    phases: list[SpcPhase] = []
+    latest_limits: Limits | None = None
+    suggested_start: int | None = None
+    suggestion = ""
+    for span in spans:
+        values = exact[span.first : span.end]
+        phase = SpcPhase(start=span.start, end=quarters[span.end - 1], reason=span.reason)
+        if len(values) < needed:
+            phases.append(phase)
+            latest_limits = None
+            continue
+        lim = limits(values)
+        latest_limits = lim
+        phase_marks: Marks = [{} for _ in values]
+        _mark_outside(values, lim, phase_marks)
+        shifts = _mark_shift(values, lim.mean, phase_marks)
+        trends = _mark_trend(values, phase_marks)
+        _mark_two_of_three(values, lim, phase_marks)
+        for i, rules in enumerate(phase_marks):
+            marks[span.first + i] = rules
+        shift_lengths.update({span.first + i: length for i, length in shifts.items()})
+        trend_lengths.update({span.first + i: length for i, length in trends.items()})
+        phases.append(
+            SpcPhase(
+                start=phase.start,
+                end=phase.end,
+                reason=phase.reason,
+                enough_data=True,
+                mean=_quantize(lim.mean),
+                upper=_quantize(lim.upper),
+                lower=_quantize(lim.lower),
+            )
         )
-
-    mean = sum(values, Decimal(0)) / n
-    mean_moving_range = sum((abs(values[i] - values[i - 1]) for i in range(1, n)), Decimal(0)) / (n - 1)
-    reach = XMR_CONSTANT * mean_moving_range
-    upper, lower = mean + reach, mean - reach
-
-    marks: Marks = [{} for _ in values]
-    _mark_outside(values, upper, lower, marks)
-    shift_lengths = _mark_shift(values, mean, marks)
-    trend_lengths = _mark_trend(values, marks)
-    _mark_two_of_three(values, mean, reach, marks)
+        last = len(values) - 1
+        if span.end == n and last in shifts:
+            # A shift that still holds at the latest point: perhaps the process changed where the run began. Only the
+            # analyst can say so and record it; the build never starts a phase by itself.
+            length = shifts[last]
+            run_start = quarters[span.end - length]
+            side = "above" if 1 in phase_marks[last][SHIFT] else "below"
+            suggested_start = run_start
+            suggestion = (
+                f"{length} quarters in a row {side} the mean since {quarter_label(run_start)}: if something changed "
+                "then, record it as a process change so the limits are recalculated."
+            )
 
     out: list[SpcPoint] = []
     for (quarter, value), rules in zip(points, marks, strict=True):
@@ -181,19 +288,46 @@ def xmr(
             )
         )
 
+    if latest_limits is None:
+        if len(phases) <= 1:
+            message = (
+                f"Not enough data for statistical process control: {_plural(n, 'quarter')}; "
+                f"at least {needed} are needed."
+            )
+        else:
+            current = phases[-1]
+            count = spans[-1].end - spans[-1].first
+            message = (
+                f"The current phase ({_since(current)}) has {_plural(count, 'quarter')}; limits need {needed}. "
+                "Its points are not judged until then."
+            )
+        return SpcResult(
+            code=code,
+            enough_data=False,
+            message=message,
+            points=tuple(out),
+            phases=tuple(phases),
+        )
+
     last = n - 1
     if marks[last]:
         message = _describe(marks[last], shift_lengths.get(last), trend_lengths.get(last), out[last].assessment)
     else:
         message = "The latest point is common cause variation: within the limits and no pattern."
+    if len(phases) > 1:
+        message += f" Limits are those of the current phase ({_since(phases[-1])})."
+    current = phases[-1]
     return SpcResult(
         code=code,
         enough_data=True,
         message=message,
-        mean=mean.quantize(PLACES, rounding=ROUND_HALF_UP),
-        upper=upper.quantize(PLACES, rounding=ROUND_HALF_UP),
-        lower=lower.quantize(PLACES, rounding=ROUND_HALF_UP),
+        mean=current.mean,
+        upper=current.upper,
+        lower=current.lower,
         points=tuple(out),
+        phases=tuple(phases),
+        suggested_start=suggested_start,
+        suggestion=suggestion,
     )
 
 

@@ -1,7 +1,12 @@
 """Emerging themes in the Partnership Neglect Dataset, found by rule, not by hand. Pure: plain data in, plain data out.
 
-`find_themes` reads the partnership values, their comparisons and SPC results, and returns sentences a Working
-Group member can read aloud, each with the figures behind it and a question to explore, most severe first.
+`find_themes` reads the partnership values, their comparisons and SPC results, and returns one message per indicator
+with something to say (and one about the collection), each a sentence a Working Group member can read aloud with the
+figures behind it and a question to explore, ranked; the first `KEY_MESSAGES` are the quarter's key messages.
+
+An indicator's signals (drift, a missed target, a rise, special cause...) are one message: the strongest leads, the
+others follow as evidence. Each message says whether it is new this quarter or has held since an earlier one: the same
+rules are run on the series as it stood at each earlier quarter, back to the first that does not give the same lead.
 
 Changes over time are worked out here from the partnership values, so the numbers in a sentence are the numbers
 the rule used. A partial value (an expected agency missing) is never compared with another quarter; the RAG rating
@@ -11,26 +16,55 @@ comes from the `Comparison`, so there is one definition of red and amber.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from dataset.catalogue.numbers import format_value
+from neglect_portal.strategy import Objective
 
-from .figures import Comparison, IndicatorInfo, PartnershipValue, RelationCheck, SpcResult, Theme, quarter_label
+from . import spc as spc_rules
+from .aggregate import pro_rata
+from .figures import (
+    Comparison,
+    IndicatorInfo,
+    PartnershipValue,
+    ProcessChangeInfo,
+    RelationCheck,
+    SpcResult,
+    Theme,
+    quarter_label,
+    quarter_of,
+)
 
 HIGH, MEDIUM, LOW = 3, 2, 1
+KEY_MESSAGES = 5  # the top few themes of a quarter, shown first
 
-# Tie-break between themes of equal severity on the same indicator, so the order is stable.
+# Which signal leads an indicator's message when several are equally severe, and the order `signals` lists them in.
+# A figure that may be wrong comes first: every other reading of it waits on that. Then the readings in the reader's
+# own terms (drift, a rise or fall on the year, a missed target), and the statistical signal last, as evidence.
 KINDS = (
     "data_gap",
-    "possible_drift",
-    "target_missed",
     "implausible_value",
-    "special_cause",
+    "possible_drift",
     "sustained_rise",
     "sustained_fall",
+    "target_missed",
+    "special_cause",
 )
+
+# Signals that each say the indicator is getting worse, found by separate tests, raise the message's severity one step
+# (to HIGH at most): the level against its target (drift and a missed target are one test, the RAG rating), the move
+# on the year, and SPC against the series' own limits. An implausible figure questions the others rather than agreeing.
+AGREEING_TESTS = {
+    "possible_drift": "target",
+    "target_missed": "target",
+    "sustained_rise": "movement",
+    "sustained_fall": "movement",
+    "special_cause": "spc",
+}
+
+OBJECTIVES = tuple(o.value for o in Objective)  # the strategy's order: Recognise, Respond, Quantify, Evaluate
 
 STEPS = 4  # quarter-on-quarter steps looked at for a sustained rise or fall
 STEPS_NEEDED = 3  # of which at least this many in one direction
@@ -42,31 +76,21 @@ MIN_HISTORY = 4  # earlier quarters needed before "far below its own history" me
 
 
 @dataclass(frozen=True)
-class Relation:
-    """`code`'s value should be at least `at_least` times `other`'s value; the words say it for people."""
+class Signal:
+    """One rule's finding about one indicator in one quarter; an indicator's signals are combined into one `Theme`."""
 
-    other: str
-    at_least: Decimal
-    part: str  # what the numerator counts: "neglect referrals"
-    whole: str  # what the denominator counts: "referrals"
-    other_phrase: str  # follows the other value: "of child protection plans are under neglect"
-    subject: str  # "the neglect referral figure"
+    kind: str
+    severity: int
+    sentence: str
     question: str
+    numbers: dict[str, str] = field(default_factory=dict)
+    evidence: str = ""  # how it reads after another signal's sentence: "red against a target of 25%"
+    worsening: bool = False  # it says the indicator is off target or getting worse
 
-
-RELATED: dict[str, Relation] = {
-    # Neglect is the category of most child protection plans; a referral share far below that suggests neglect is
-    # being recorded under another presenting factor at the front door (the 2020 report's 350 of 3,024).
-    "N01": Relation(
-        other="N16",
-        at_least=Decimal("0.5"),
-        part="neglect referrals",
-        whole="referrals",
-        other_phrase="of child protection plans are under neglect",
-        subject="the neglect referral figure",
-        question="Is neglect being recorded as the presenting factor at referral, or under another category?",
-    ),
-}
+    @property
+    def strength(self) -> tuple[int, int]:
+        """Sorts the strongest first: the most severe, then by `KINDS`."""
+        return (-self.severity, KINDS.index(self.kind))
 
 
 def find_themes(
@@ -78,26 +102,150 @@ def find_themes(
     latest: int,
     agencies: Mapping[str, str],
     checks: Sequence[RelationCheck] = (),
+    changes: Mapping[str, Sequence[ProcessChangeInfo]] | None = None,
 ) -> list[Theme]:
-    """The themes for quarter `latest`, most severe first, then by indicator code."""
+    """The themes for quarter `latest`, at most one per indicator plus one about the collection, ranked (`ranked`).
+
+    `spc` is each indicator's reading at `latest`; for earlier quarters the series is read again, truncated, with the
+    process changes in `changes` (by code) that had started by then.
+    """
+    series = _series(values)
     themes: list[Theme] = []
     for code in sorted(indicators):
         info = indicators[code]
-        current = values.get((code, latest))
-        comparison = comparisons.get((code, latest))
-        if current is not None and current.value is not None:
-            # Drift already says the indicator is red or amber against target; a second theme would repeat it.
-            drift = _possible_drift(info, current, values, comparison, agencies)
-            themes += _optional(drift or _target_missed(info, current, comparison, agencies))
-            themes += _optional(_implausible_value(info, current, values, indicators, latest))
-            themes += _optional(_sustained_change(info, current, values))
-        themes += _optional(_special_cause(info, spc.get(code), latest))
-    themes += _optional(_data_gap(indicators, values, latest, agencies))
-    return sorted(themes, key=lambda t: (-t.severity, t.code, KINDS.index(t.kind)))
+        found = _signals(info, latest, values, comparisons, spc.get(code), indicators, agencies, checks)
+        if not found:
+            continue  # only indicators with a theme now are read again at earlier quarters
+
+        def earlier(quarter: int, info: IndicatorInfo = info) -> list[Signal]:
+            reading = _reading_at(info, series.get(info.code, {}), quarter, (changes or {}).get(info.code))
+            return _signals(info, quarter, values, comparisons, reading, indicators, agencies, checks)
+
+        first = min(series.get(code, {latest: None}))
+        since = _held_since(found[0].kind, latest, first, earlier)
+        themes.append(_theme(code, info.objective, found, latest=latest, since=since))
+
+    gap = _data_gap(indicators, values, latest, agencies)
+    if gap is not None:
+
+        def earlier_gap(quarter: int) -> list[Signal]:
+            return [g for g in (_data_gap(indicators, values, quarter, agencies),) if g is not None]
+
+        first = min((quarter for _, quarter in values), default=latest)
+        themes.append(_theme("", "", [gap], latest=latest, since=_held_since(gap.kind, latest, first, earlier_gap)))
+    return ranked(themes)
 
 
-def _optional(theme: Theme | None) -> list[Theme]:
-    return [theme] if theme is not None else []
+def _held_since(lead: str, latest: int, first: int, signals_at: Callable[[int], list[Signal]]) -> int:
+    """The first quarter of the unbroken run ending at `latest` in which the rules give the same lead, going back no
+    further than `first` (the data's first quarter)."""
+    since = latest
+    while since > first:
+        found = signals_at(since - 1)
+        if not found or found[0].kind != lead:
+            break
+        since -= 1
+    return since
+
+
+def ranked(themes: Iterable[Theme]) -> list[Theme]:
+    """Most severe first, then in the strategy's order of objectives, then by code. The data gap, about the
+    collection rather than one objective, comes first among its equals: it qualifies every partial figure."""
+    return sorted(themes, key=lambda t: (-t.severity, _objective_rank(t.objective), t.code))
+
+
+def key_messages(themes: Sequence[Theme]) -> list[Theme]:
+    """The quarter's key messages: the first few of the ranked themes."""
+    return list(themes[:KEY_MESSAGES])
+
+
+def _objective_rank(objective: str) -> int:
+    objective = objective.lower()
+    return OBJECTIVES.index(objective) if objective in OBJECTIVES else -1
+
+
+def _signals(
+    info: IndicatorInfo,
+    quarter: int,
+    values: Mapping[tuple[str, int], PartnershipValue],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    reading: SpcResult | None,
+    indicators: Mapping[str, IndicatorInfo],
+    agencies: Mapping[str, str],
+    checks: Sequence[RelationCheck],
+) -> list[Signal]:
+    """Every rule's finding about `info` in `quarter`, strongest first. The rules look at `quarter` and earlier only."""
+    found: list[Signal | None] = []
+    current = values.get((info.code, quarter))
+    comparison = comparisons.get((info.code, quarter))
+    if current is not None and current.value is not None:
+        # Drift already says the indicator is red or amber against target; a missed target as well would repeat it.
+        drift = _possible_drift(info, current, values, comparison, agencies)
+        found.append(drift or _target_missed(info, current, comparison, agencies))
+        found.append(_implausible_value(info, current, values, indicators, checks))
+        found.append(_sustained_change(info, current, values))
+    found.append(_special_cause(info, reading, quarter))
+    return sorted((s for s in found if s is not None), key=lambda s: s.strength)
+
+
+def _theme(code: str, objective: str, signals: Sequence[Signal], *, latest: int, since: int) -> Theme:
+    """One message from an indicator's signals, strongest first: the first leads, the others are its evidence."""
+    lead, others = signals[0], signals[1:]
+    severity = lead.severity
+    if len({AGREEING_TESTS[s.kind] for s in signals if s.worsening and s.kind in AGREEING_TESTS}) >= 2:
+        severity = min(HIGH, severity + 1)  # separate tests agree it is getting worse: see AGREEING_TESTS
+    sentence = lead.sentence
+    if others:
+        sentence += f" Also: {'; '.join(s.evidence for s in others)}."
+    numbers = dict(lead.numbers)
+    for other in others:
+        numbers |= {label: text for label, text in other.numbers.items() if label not in numbers}
+    numbers["Held"] = _held_text(latest, since)
+    return Theme(
+        code=code,
+        kind=lead.kind,
+        severity=severity,
+        sentence=sentence,
+        question=lead.question,
+        numbers=numbers,
+        quarter=latest,
+        objective=objective,
+        signals=tuple(s.kind for s in signals),
+        since=since,
+    )
+
+
+def _held_text(latest: int, since: int) -> str:
+    if since >= latest:
+        return "New this quarter"
+    return f"Holding since {quarter_label(since)} ({latest - since + 1} quarters)"
+
+
+def _series(values: Mapping[tuple[str, int], PartnershipValue]) -> dict[str, dict[int, Decimal | None]]:
+    """Each indicator's values by quarter, oldest first; None where a value is partial or missing (SPC leaves those
+    out, as the build does)."""
+    out: dict[str, dict[int, Decimal | None]] = {}
+    for (code, quarter), value in sorted(values.items()):
+        out.setdefault(code, {})[quarter] = None if value.partial else value.value
+    return out
+
+
+def _reading_at(
+    info: IndicatorInfo,
+    series: Mapping[int, Decimal | None],
+    quarter: int,
+    changes: Sequence[ProcessChangeInfo] | None,
+) -> SpcResult | None:
+    """The SPC reading the build would have made with the series ending at `quarter`."""
+    if info.year_to_date:
+        return None  # compared with the same quarter of earlier years, never read by XmR: no special cause
+    points = [(q, v) for q, v in series.items() if q <= quarter and v is not None]
+    return spc_rules.xmr(
+        code=info.code,
+        points=points,
+        polarity=info.polarity,
+        changes=tuple(c for c in changes or () if c.quarter <= quarter),
+    )
 
 
 # --- the kinds of theme ---------------------------------------------------------------------------------------------
@@ -109,7 +257,7 @@ def _possible_drift(
     values: Mapping[tuple[str, int], PartnershipValue],
     comparison: Comparison | None,
     agencies: Mapping[str, str],
-) -> Theme | None:
+) -> Signal | None:
     if info.polarity != "lower" or info.objective.lower() != "respond":
         return None
     rag = comparison.rag if comparison else ""
@@ -120,43 +268,51 @@ def _possible_drift(
     if year_ago is not None and year_ago.value is not None and current.value < year_ago.value:
         return None  # better than a year ago: moving, if not yet far enough
 
-    since = ""
+    since, evidence = "", f"possible drift ({rag} against target"
     numbers = {quarter_label(current.quarter): _figure(info, current)}
     if year_ago is not None and year_ago.value is not None:
         since = f", with no improvement on {quarter_label(year_ago.quarter)} ({_value(info, year_ago.value)})"
+        evidence += f", no better than in {quarter_label(year_ago.quarter)}"
         numbers[quarter_label(year_ago.quarter)] = _figure(info, year_ago)
-    numbers |= _target_numbers(info)
+    numbers |= _target_numbers(info, current.quarter)
     numbers["RAG"] = rag
     sentence = (
         f"{info.title} stood at {_figure(info, current)} in {quarter_label(current.quarter)}"
-        f"{_against_target(info)}{since}{_partial_note(current, agencies)}: possible drift."
+        f"{_against_target(info, current.quarter)}{since}{_partial_note(current, agencies)}: possible drift."
     )
-    return Theme(
-        code=info.code,
+    return Signal(
         kind="possible_drift",
         severity=HIGH if rag == "red" else MEDIUM,
         sentence=sentence,
         question="Which plans have been open longest, and what is stopping them moving on?",
         numbers=numbers,
+        evidence=f"{evidence})",
+        worsening=True,
     )
 
 
 def _target_missed(
     info: IndicatorInfo, current: PartnershipValue, comparison: Comparison | None, agencies: Mapping[str, str]
-) -> Theme | None:
+) -> Signal | None:
     if comparison is None or comparison.rag != "red":
         return None
     sentence = (
         f"{info.title} stood at {_figure(info, current)} in {quarter_label(current.quarter)}"
-        f"{_against_target(info)}{_partial_note(current, agencies)}: red against target."
+        f"{_against_target(info, current.quarter)}{_partial_note(current, agencies)}: red against target."
     )
-    return Theme(
-        code=info.code,
+    target = f" of {_threshold(info, info.target)}" if info.target is not None else ""
+    return Signal(
         kind="target_missed",
         severity=MEDIUM,
         sentence=sentence,
         question="What is keeping this from its target, and what would bring it back?",
-        numbers={quarter_label(current.quarter): _figure(info, current), **_target_numbers(info), "RAG": "red"},
+        numbers={
+            quarter_label(current.quarter): _figure(info, current),
+            **_target_numbers(info, current.quarter),
+            "RAG": "red",
+        },
+        evidence=f"red against a target{target}",
+        worsening=True,
     )
 
 
@@ -164,7 +320,7 @@ def _sustained_change(
     info: IndicatorInfo,
     current: PartnershipValue,
     values: Mapping[tuple[str, int], PartnershipValue],
-) -> Theme | None:
+) -> Signal | None:
     # Not Comparison.comparable: that is about the previous quarter, and this compares with a year earlier.
     year_ago = _comparable(values.get((info.code, current.quarter - 4)), current)
     if year_ago is None or year_ago.value is None or current.value is None:
@@ -173,7 +329,7 @@ def _sustained_change(
     if change == 0:
         return None
     rising = change > 0
-    steps = _steps(info.code, current.quarter, values, rising=rising)
+    steps = _steps(info.code, current.quarter, values, rising=rising, gap=4 if info.year_to_date else 1)
     percentage = info.unit == "percentage"
     if percentage:
         material = abs(change) >= MATERIAL_POINTS
@@ -200,17 +356,18 @@ def _sustained_change(
 
     numbers = {was: _figure(info, year_ago), now: _figure(info, current), "Change on the year": change_text}
     numbers[f"Quarters {way} of the last {STEPS}"] = str(steps)
-    return Theme(
-        code=info.code,
+    return Signal(
         kind="sustained_rise" if rising else "sustained_fall",
         severity=severity,
         sentence=sentence,
         question=question,
         numbers=numbers,
+        evidence=f"a sustained {'rise' if rising else 'fall'} ({detail})",
+        worsening=severity == MEDIUM,  # `_judgement`: a move the wrong way for the indicator
     )
 
 
-def _special_cause(info: IndicatorInfo, result: SpcResult | None, latest: int) -> Theme | None:
+def _special_cause(info: IndicatorInfo, result: SpcResult | None, latest: int) -> Signal | None:
     if result is None or not result.enough_data:
         return None
     point = result.latest
@@ -218,13 +375,13 @@ def _special_cause(info: IndicatorInfo, result: SpcResult | None, latest: int) -
         return None
     signals = _join([_rule_words(rule, point.value, result) for rule in point.rules])
     if point.assessment == "concern":
-        reading, severity = "a sign of concern", MEDIUM
+        reading, severity, word = "a sign of concern", MEDIUM, "concern"
         question = f"What changed around {quarter_label(latest)}, and is it a change in practice or in recording?"
     elif point.assessment == "improvement":
-        reading, severity = "a sign of improvement", LOW
+        reading, severity, word = "a sign of improvement", LOW, "improvement"
         question = f"What changed around {quarter_label(latest)}, and how can it be sustained?"
     else:
-        reading, severity = "a real change, neither better nor worse in itself", LOW
+        reading, severity, word = "a real change, neither better nor worse in itself", LOW, "variation"
         question = f"What changed around {quarter_label(latest)}: need, practice or recording?"
     sentence = (
         f"{info.title} shows special-cause variation in {quarter_label(latest)} "
@@ -236,8 +393,14 @@ def _special_cause(info: IndicatorInfo, result: SpcResult | None, latest: int) -
         if limit is not None:
             numbers[label] = _value(info, limit)
     numbers["Rules"] = ", ".join(point.rules)
-    return Theme(
-        code=info.code, kind="special_cause", severity=severity, sentence=sentence, question=question, numbers=numbers
+    return Signal(
+        kind="special_cause",
+        severity=severity,
+        sentence=sentence,
+        question=question,
+        numbers=numbers,
+        evidence=f"special cause {word} ({signals})",
+        worsening=point.assessment == "concern",
     )
 
 
@@ -246,10 +409,14 @@ def _implausible_value(
     current: PartnershipValue,
     values: Mapping[tuple[str, int], PartnershipValue],
     indicators: Mapping[str, IndicatorInfo],
-    latest: int,
-) -> Theme | None:
-    related = _against_related(info, current, values, indicators, latest)
-    return related if related is not None else _against_history(info, current, values)
+    checks: Sequence[RelationCheck],
+) -> Signal | None:
+    for check in checks:
+        if check.code == info.code:
+            related = _against_related(info, current, values, indicators, check)
+            if related is not None:
+                return related
+    return _against_history(info, current, values)
 
 
 def _against_related(
@@ -257,48 +424,57 @@ def _against_related(
     current: PartnershipValue,
     values: Mapping[tuple[str, int], PartnershipValue],
     indicators: Mapping[str, IndicatorInfo],
-    latest: int,
-) -> Theme | None:
-    relation = RELATED.get(info.code)
-    if relation is None or relation.other not in indicators:
+    check: RelationCheck,
+) -> Signal | None:
+    """The analyst's check that `info` is at least `check.at_least` times another indicator in the same quarter."""
+    if check.other not in indicators or check.other == info.code:
         return None
-    other_info = indicators[relation.other]
-    other = values.get((relation.other, latest))
+    other_info = indicators[check.other]
+    other = values.get((check.other, current.quarter))
     if other is None or other.value is None or current.value is None or other.value <= 0:
         return None
     if current.partial or other.partial:
         return None  # a missing agency explains a low share; the data gap theme says so
-    if current.value >= relation.at_least * other.value:
+    if current.value >= check.at_least * other.value:
         return None
-    now = quarter_label(latest)
-    if current.numerator is not None and current.denominator is not None:
-        amount = (
-            f"{_count(current.numerator)} {relation.part} against {_count(current.denominator)} {relation.whole} "
-            f"({_value(info, current.value)})"
-        )
-    else:
-        amount = f"{_value(info, current.value)} of {relation.whole} were {relation.part}"
+    now = quarter_label(current.quarter)
+    share = _share_words(check.at_least)
     sentence = (
-        f"{amount} in {now}, while {_value(other_info, other.value)} {relation.other_phrase}: "
-        f"{relation.subject} may not be representative."
+        f"{info.title} was {_value(info, current.value)} in {now}, below {share}{_uncapitalised(other_info.title)} "
+        f"({_value(other_info, other.value)}): the figure may not be representative."
     )
-    return Theme(
-        code=info.code,
+    why = check.why.strip()
+    if why:
+        sentence += f" {why}" if why.endswith((".", "!", "?")) else f" {why}."
+    return Signal(
         kind="implausible_value",
         severity=MEDIUM,
-        sentence=_capitalised(sentence),
-        question=relation.question,
+        sentence=sentence,
+        question=check.question.strip() or "Is part of the figure missing, or is it counted differently?",
         numbers={
             f"{info.code} {now}": _figure(info, current),
-            f"{relation.other} {now}": _figure(other_info, other),
-            "Expected at least": f"{_trimmed(_plain(relation.at_least * 100))}% of {relation.other}",
+            f"{check.other} {now}": _figure(other_info, other),
+            "Expected at least": f"{_trimmed(_plain(check.at_least * 100))}% of {check.other}",
         },
+        evidence=f"a figure that may not be representative (below {share}{check.other})",
     )
+
+
+def _share_words(at_least: Decimal) -> str:
+    """How "at least this many times" reads before the other indicator: "half of", "2 times", "" for the same."""
+    words = {Decimal("0.25"): "a quarter of ", Decimal("0.5"): "half of ", Decimal("0.75"): "three quarters of "}
+    if at_least in words:
+        return words[at_least]
+    if at_least == 1:
+        return ""
+    if at_least > 1 and at_least == at_least.to_integral_value():
+        return f"{at_least:f}".split(".")[0] + " times "
+    return f"{_trimmed(_plain(at_least * 100))}% of "
 
 
 def _against_history(
     info: IndicatorInfo, current: PartnershipValue, values: Mapping[tuple[str, int], PartnershipValue]
-) -> Theme | None:
+) -> Signal | None:
     if info.unit != "percentage" or current.partial or current.value is None:
         return None
     earlier = [
@@ -317,8 +493,7 @@ def _against_history(
         f"in the previous {len(earlier)} quarters ({_value(info, lowest.value)} in {quarter_label(lowest.quarter)}): "
         "the figure may not be representative."
     )
-    return Theme(
-        code=info.code,
+    return Signal(
         kind="implausible_value",
         severity=MEDIUM,
         sentence=sentence,
@@ -328,6 +503,7 @@ def _against_history(
             f"Lowest before ({quarter_label(lowest.quarter)})": _figure(info, lowest),
             "Earlier quarters": str(len(earlier)),
         },
+        evidence=f"a figure that may not be representative (well below its lowest in {len(earlier)} earlier quarters)",
     )
 
 
@@ -336,7 +512,7 @@ def _data_gap(
     values: Mapping[tuple[str, int], PartnershipValue],
     latest: int,
     agencies: Mapping[str, str],
-) -> Theme | None:
+) -> Signal | None:
     # An agency that marked a figure not available has answered, with a reason: that is not a gap in the collection.
     gaps: Counter[str] = Counter()
     expected: set[str] = set()
@@ -361,8 +537,7 @@ def _data_gap(
     partnership = len(agencies) or len(expected)
     numbers = {agencies.get(a, a): f"{gaps[a]} indicator{'s' if gaps[a] != 1 else ''}" for a in late}
     numbers["Agencies missing"] = f"{len(late)} of {partnership}"
-    return Theme(
-        code="",
+    return Signal(
         kind="data_gap",
         severity=HIGH if len(late) * 3 > partnership else MEDIUM,
         sentence=sentence,
@@ -381,11 +556,16 @@ def _comparable(other: PartnershipValue | None, current: PartnershipValue) -> Pa
     return other
 
 
-def _steps(code: str, latest: int, values: Mapping[tuple[str, int], PartnershipValue], *, rising: bool) -> int:
-    """How many of the last STEPS quarter-on-quarter steps went the given way; a gap or partial value breaks a step."""
+def _steps(
+    code: str, latest: int, values: Mapping[tuple[str, int], PartnershipValue], *, rising: bool, gap: int = 1
+) -> int:
+    """How many of the last STEPS steps went the given way; a gap or partial value breaks a step.
+
+    A step is quarter on quarter (`gap` 1), or for a year-to-date figure, which climbs within every year and starts
+    again each April, each quarter against the same quarter a year before (`gap` 4)."""
     moved = 0
     for quarter in range(latest - STEPS + 1, latest + 1):
-        before, after = values.get((code, quarter - 1)), values.get((code, quarter))
+        before, after = values.get((code, quarter - gap)), values.get((code, quarter))
         if before is None or after is None or before.value is None or after.value is None:
             continue
         if before.partial or after.partial:
@@ -442,22 +622,33 @@ def _rule_words(rule: str, value: Decimal, result: SpcResult) -> str:
     }.get(rule, rule.replace("_", " "))
 
 
-def _against_target(info: IndicatorInfo) -> str:
-    if info.target is None:
+def _against_target(info: IndicatorInfo, quarter: int) -> str:
+    """The target the value was rated against: for a year-to-date figure, the pro-rata one for that quarter."""
+    target, red = pro_rata(info, quarter)
+    if target is None:
         return ""
-    text = f", against a target of {_threshold(info, info.target)}"
-    if info.red_threshold is not None:
+    if info.year_to_date:
+        text = (
+            f", against a pro-rata target of {_threshold(info, target)} by Q{quarter_of(quarter).number} "
+            f"({_threshold(info, info.target)} by the year end)"
+        )
+    else:
+        text = f", against a target of {_threshold(info, target)}"
+    if red is not None:
         side = "above" if info.polarity == "lower" else "below"
-        text += f" (red {side} {_threshold(info, info.red_threshold)})"
+        text += f" (red {side} {_threshold(info, red)})"
     return text
 
 
-def _target_numbers(info: IndicatorInfo) -> dict[str, str]:
+def _target_numbers(info: IndicatorInfo, quarter: int) -> dict[str, str]:
+    target, red = pro_rata(info, quarter)
     numbers = {}
-    if info.target is not None:
-        numbers["Target"] = _threshold(info, info.target)
-    if info.red_threshold is not None:
-        numbers["Red threshold"] = _threshold(info, info.red_threshold)
+    if target is not None:
+        numbers["Target" if not info.year_to_date else f"Target by Q{quarter_of(quarter).number}"] = _threshold(
+            info, target
+        )
+    if red is not None:
+        numbers["Red threshold"] = _threshold(info, red)
     return numbers
 
 
@@ -503,8 +694,9 @@ def _join(items: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _capitalised(sentence: str) -> str:
-    return sentence[:1].upper() + sentence[1:]
+def _uncapitalised(title: str) -> str:
+    """A title mid-sentence: "child protection plans...", but "CIN plans..." keeps its capitals."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
 
 
-__all__ = ["KINDS", "RELATED", "Relation", "find_themes"]
+__all__ = ["KEY_MESSAGES", "KINDS", "Signal", "find_themes", "key_messages", "ranked"]

@@ -10,10 +10,10 @@ from django import forms
 from django.db.models import Q
 
 from agencies.models import Agency
-from dataset.models import Accumulation, Indicator, ReportingPeriod
+from dataset.models import Accumulation, Indicator, RelationshipCheck, ReportingPeriod
 from neglect_portal.strategy import Objective
 
-from .services import INDICATOR_FIELDS, duplicate_code_error
+from .services import CHECK_FIELDS, INDICATOR_FIELDS, duplicate_check_error, duplicate_code_error
 
 
 class IndicatorForm(forms.ModelForm):
@@ -128,3 +128,100 @@ class PeriodDatesForm(forms.ModelForm):
             )
         else:
             self.fields["reason"].help_text = "Optional. It is kept in the quarter's history."
+
+
+class RelationshipCheckForm(forms.ModelForm):
+    """A check the build runs every quarter: one indicator should be at least a factor times another."""
+
+    class Meta:
+        model = RelationshipCheck
+        fields = list(CHECK_FIELDS)
+        widgets = {"why": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "indicator": "Indicator",
+            "compared_with": "Compared with",
+            "at_least": "At least this many times the other",
+            "why": "Why the two relate like this",
+            "question": "Question to explore when the check fails",
+        }
+        help_texts = {
+            "at_least": "A number above 0, such as 0.5: the indicator should be at least half the other's value "
+            "in the same quarter.",
+            "why": "Shown with the theme, so readers know why the figure is questioned. Say where it comes from.",
+        }
+        error_messages = {
+            "at_least": {
+                "required": "Enter the factor, such as 0.5 for at least half.",
+                "invalid": "Enter the factor as a number, such as 0.5 for at least half.",
+                "min_value": "Enter a factor above 0, such as 0.5 for at least half.",
+                "max_decimal_places": "Enter the factor with at most 3 decimal places, such as 0.333.",
+                "max_digits": "Enter a factor below 100,000, such as 0.5 or 2.",
+                "max_whole_digits": "Enter a factor below 100,000, such as 0.5 or 2.",
+            },
+            "why": {"required": "Say why the two indicators should relate like this."},
+            "question": {"required": "Enter the question the Working Group should explore when the check fails."},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Active indicators, plus the ones an existing check already names so an edit does not silently drop them.
+        current = [self.instance.indicator_id, self.instance.compared_with_id] if self.instance.pk else []
+        indicators = Indicator.objects.filter(Q(active=True) | Q(pk__in=current)).order_by("code")
+        for name in ("indicator", "compared_with"):
+            self.fields[name].queryset = indicators
+            self.fields[name].label_from_instance = lambda indicator: f"{indicator.code} {indicator.title}"
+        self.fields["at_least"].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has the token
+        self.helper.layout = Layout(
+            Fieldset("The check", "indicator", "compared_with", "at_least"),
+            Fieldset("What readers are told", "why", "question"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        indicator, other = cleaned.get("indicator"), cleaned.get("compared_with")
+        if indicator and other and indicator != other:
+            duplicate = duplicate_check_error(indicator, other, exclude_pk=self.instance.pk)
+            if duplicate:
+                self.add_error("compared_with", duplicate.message_dict["compared_with"])
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # clean has already said which pair has a check, in words people can act on.
+        pass
+
+    def check_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in CHECK_FIELDS}
+
+
+class ProcessChangeForm(forms.Form):
+    """A process change: the quarter a new SPC phase starts in, and what changed then."""
+
+    period = forms.ModelChoiceField(
+        queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
+        label="First quarter of the new phase",
+        empty_label="Choose a quarter",
+        error_messages={
+            "required": "Choose the first quarter of the new phase.",
+            "invalid_choice": "Choose a quarter from the list.",
+        },
+    )
+    reason = forms.CharField(
+        max_length=200,
+        label="What changed",
+        help_text='Shown with the chart, for example "Neglect Strategy launched". At most 200 characters.',
+        error_messages={
+            "required": "Say what changed, for example \u201cNeglect Strategy launched\u201d.",
+            "max_length": "Say what changed in at most 200 characters.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].label_from_instance = lambda period: period.label
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has the token
+        self.helper.layout = Layout("period", "reason")

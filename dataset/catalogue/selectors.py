@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import User
-from dataset.models import Indicator, Polarity, ReportingPeriod
+from dataset.models import Indicator, Polarity, ProcessChange, RelationshipCheck, ReportingPeriod
 from neglect_portal.strategy import OBJECTIVE_AIMS, Objective
 
 from . import periods
@@ -108,6 +108,18 @@ def indicator_for_manage(*, user: User, pk: int) -> Indicator:
     return get_object_or_404(_manageable(Indicator.objects.prefetch_related("suppliers"), user), pk=pk)
 
 
+# --- relationship checks ------------------------------------------------------------------------
+def relationship_checks() -> QuerySet[RelationshipCheck]:
+    """Every check, those in use first, each with both indicators."""
+    return RelationshipCheck.objects.select_related("indicator", "compared_with").order_by(
+        "-active", "indicator__code", "compared_with__code"
+    )
+
+
+def relationship_check_for_manage(*, user: User, pk: int) -> RelationshipCheck:
+    return get_object_or_404(_manageable(relationship_checks(), user), pk=pk)
+
+
 # --- quarters -----------------------------------------------------------------------------------
 def period_list() -> QuerySet[ReportingPeriod]:
     """Every quarter, the most recent first."""
@@ -148,3 +160,26 @@ def period_edit_block_reason(period: ReportingPeriod, today: date | None = None)
     if not period.is_open(today):
         return f"{period.label} opens on {long_date(period.opens_on)}"
     return None
+
+
+# --- process changes ----------------------------------------------------------------------------
+def process_changes(*, code: str) -> QuerySet[ProcessChange]:
+    """An indicator's recorded process changes, oldest first: everyone who reads the indicator may see them."""
+    return (
+        ProcessChange.objects.filter(indicator__code=code)
+        .select_related("indicator", "period", "recorded_by")
+        .order_by("period__year", "period__quarter")
+    )
+
+
+def indicator_for_process_change(*, user: User, code: str) -> Indicator:
+    """Recording a process change is for the partnership analyst: for anyone else the indicator is a 404."""
+    return get_object_or_404(_manageable(Indicator.objects.all(), user), code=code)
+
+
+def process_change_for_manage(*, user: User, code: str, pk: int) -> ProcessChange:
+    return get_object_or_404(_manageable(process_changes(code=code), user), pk=pk)
+
+
+def period_for_quarter(quarter: periods.Quarter) -> ReportingPeriod | None:
+    return ReportingPeriod.objects.filter(year=quarter.year, quarter=quarter.number).first()

@@ -9,10 +9,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from agencies.models import User
 from dataset.history import record_as
-from dataset.models import HistorySource, Indicator, ReportingPeriod
+from dataset.models import HistorySource, Indicator, ProcessChange, RelationshipCheck, ReportingPeriod
 
 from . import periods, selectors
 
@@ -194,3 +195,133 @@ def period_update_dates(
     record_as(locked, user=acting_user, source=HistorySource.FORM, reason=reason or "Dates changed")
     locked.save(update_fields=changed)
     return locked
+
+
+# --- relationship checks ------------------------------------------------------------------------
+CHECK_FIELDS: tuple[str, ...] = ("indicator", "compared_with", "at_least", "why", "question")
+
+
+def duplicate_check_error(
+    indicator: Indicator, compared_with: Indicator, *, exclude_pk: int | None = None
+) -> ValidationError | None:
+    """The message for a pair that already has a check, or None when the pair is free."""
+    pair = RelationshipCheck.objects.filter(indicator=indicator, compared_with=compared_with)
+    if not pair.exclude(pk=exclude_pk).exists():
+        return None
+    return ValidationError(
+        {
+            "compared_with": f"{indicator.code} is already checked against {compared_with.code}. "
+            "Edit that check instead, or choose a different indicator."
+        },
+        code="unique",
+    )
+
+
+@transaction.atomic
+def relationship_check_save(
+    *,
+    check: RelationshipCheck | None,
+    fields: Mapping[str, Any],
+    acting_user: User | None,
+    source: str = HistorySource.FORM,
+    reason: str = "",
+) -> RelationshipCheck:
+    """Create a check (`check=None`) or change one; a save that changes nothing records nothing. The next dataset
+    build uses it. Raises ValidationError (field -> messages) for a bad factor, the same indicator twice or a pair that
+    already has a check."""
+    unknown = set(fields) - set(CHECK_FIELDS)
+    if unknown:
+        raise ValueError(f"not check fields: {', '.join(sorted(unknown))}")
+    target = RelationshipCheck() if check is None else RelationshipCheck.objects.select_for_update().get(pk=check.pk)
+    changed = [name for name, value in fields.items() if target.pk is None or getattr(target, name) != value]
+    if not changed:
+        return target
+    for name in changed:
+        setattr(target, name, fields[name])
+    target.full_clean(validate_unique=False)
+    duplicate = duplicate_check_error(target.indicator, target.compared_with, exclude_pk=target.pk)
+    if duplicate:
+        raise duplicate
+    created = target.pk is None
+    record_as(target, user=acting_user, source=source, reason=reason or ("Created" if created else "Changed"))
+    try:
+        with transaction.atomic():  # a savepoint: a lost race on the pair leaves the transaction usable
+            target.save()
+    except IntegrityError as error:
+        duplicate = duplicate_check_error(target.indicator, target.compared_with, exclude_pk=target.pk)
+        if duplicate:
+            raise duplicate from error
+        raise
+    return target
+
+
+@transaction.atomic
+def relationship_check_set_active(
+    *, check: RelationshipCheck, active: bool, acting_user: User | None
+) -> RelationshipCheck:
+    """Stop using a check (`active=False`) or use it again; it is kept, with its history, either way."""
+    locked = RelationshipCheck.objects.select_for_update().get(pk=check.pk)
+    if locked.active == active:
+        return locked
+    locked.active = active
+    record_as(locked, user=acting_user, source=HistorySource.FORM, reason="Reactivated" if active else "Deactivated")
+    locked.save(update_fields=["active"])
+    return locked
+
+
+# --- process changes ----------------------------------------------------------------------------
+def duplicate_process_change_error(indicator: Indicator, period: ReportingPeriod) -> ValidationError | None:
+    """The message for a quarter that already starts a phase of this indicator, or None when it is free."""
+    other = ProcessChange.objects.filter(indicator=indicator, period=period).first()
+    if other is None:
+        return None
+    return ValidationError(
+        {
+            "period": f"{indicator.code} already has a process change from {period.label} "
+            f"(\u201c{other.reason}\u201d). Remove it first to record a different one, or choose another quarter."
+        },
+        code="unique",
+    )
+
+
+@transaction.atomic
+def process_change_record(
+    *,
+    indicator: Indicator,
+    period: ReportingPeriod,
+    reason: str,
+    acting_user: User | None,
+    source: str = HistorySource.FORM,
+) -> ProcessChange:
+    """Record that `indicator`'s figures arise differently from `period` on: the next build starts a new SPC phase
+    there, with its own limits. Raises ValidationError (field -> messages) for a missing or long reason, or a quarter
+    that already has a change. The caller asks for the rebuild (the catalogue does not know the build)."""
+    change = ProcessChange(
+        indicator=indicator, period=period, reason=reason.strip(), recorded_by=acting_user, recorded_at=timezone.now()
+    )
+    change.full_clean(validate_unique=False, validate_constraints=False)
+    duplicate = duplicate_process_change_error(indicator, period)
+    if duplicate:
+        raise duplicate
+    record_as(change, user=acting_user, source=source, reason=f"Process change recorded: {change.reason}")
+    try:
+        with transaction.atomic():  # a savepoint: a lost race on the quarter leaves the transaction usable
+            change.save()
+    except IntegrityError as error:
+        duplicate = duplicate_process_change_error(indicator, period)
+        if duplicate:
+            raise duplicate from error
+        raise
+    return change
+
+
+@transaction.atomic
+def process_change_remove(*, change: ProcessChange, acting_user: User | None, reason: str = "") -> bool:
+    """Remove a process change (its history keeps it): the next build joins the two phases again. False when it was
+    already gone, so a repeated request does nothing."""
+    locked = ProcessChange.objects.select_for_update().filter(pk=change.pk).first()
+    if locked is None:
+        return False
+    record_as(locked, user=acting_user, source=HistorySource.FORM, reason=reason or "Process change removed")
+    locked.delete()
+    return True

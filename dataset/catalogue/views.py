@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from dataset.models import Indicator, ReportingPeriod
+from dataset.models import Indicator, RelationshipCheck, ReportingPeriod
 
 from . import periods, selectors, services
-from .forms import IndicatorFilterForm, IndicatorForm, PeriodDatesForm, RetireForm
+from .forms import IndicatorFilterForm, IndicatorForm, PeriodDatesForm, RelationshipCheckForm, RetireForm
 
 
 def manager_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -186,3 +186,72 @@ def period_create_next(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, f"{period.label} already exists, so nothing was added.")
     return redirect("dataset:period_list")
+
+
+# --- relationship checks --------------------------------------------------------------------------
+def check_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "dataset/check_list.html",
+        {
+            "rows": [(check, selectors.plain_number(check.at_least)) for check in selectors.relationship_checks()],
+            "can_manage": access.can_manage(request.user),
+        },
+    )
+
+
+def _render_check_form(
+    request: HttpRequest, form: RelationshipCheckForm, check: RelationshipCheck | None, *, status: int = 200
+) -> HttpResponse:
+    return render(request, "dataset/check_form.html", {"form": form, "check": check}, status=status)
+
+
+def _save_check(request: HttpRequest, form: RelationshipCheckForm, check: RelationshipCheck | None) -> HttpResponse:
+    try:
+        saved = services.relationship_check_save(check=check, fields=form.check_fields(), acting_user=request.user)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_check_form(request, form, check, status=400)
+    done = "added" if check is None else "saved"
+    messages.success(request, f"{_check_name(saved)} {done}: the next dataset build uses it.")
+    return redirect("dataset:check_list")
+
+
+@manager_only
+def check_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _render_check_form(request, RelationshipCheckForm(), None)
+    form = RelationshipCheckForm(request.POST)
+    if not form.is_valid():
+        return _render_check_form(request, form, None, status=400)
+    return _save_check(request, form, None)
+
+
+@manager_only
+def check_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    check = selectors.relationship_check_for_manage(user=request.user, pk=pk)
+    if request.method != "POST":
+        return _render_check_form(request, RelationshipCheckForm(instance=check), check)
+    # The form works on its own copy: `check` keeps the saved values for the page's heading.
+    form_copy = selectors.relationship_check_for_manage(user=request.user, pk=pk)
+    form = RelationshipCheckForm(request.POST, instance=form_copy)
+    if not form.is_valid():
+        return _render_check_form(request, form, check, status=400)
+    return _save_check(request, form, check)
+
+
+@manager_only
+@require_POST
+def check_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    check = selectors.relationship_check_for_manage(user=request.user, pk=pk)
+    form = RetireForm(request.POST)
+    wanted = form.cleaned_data["active"] if form.is_valid() else None
+    active = (not check.active) if wanted is None else wanted
+    check = services.relationship_check_set_active(check=check, active=active, acting_user=request.user)
+    state = "in use again" if check.active else "deactivated: the build no longer runs it"
+    messages.success(request, f"{_check_name(check)} {state}.")
+    return redirect("dataset:check_list")
+
+
+def _check_name(check: RelationshipCheck) -> str:
+    return f"The check of {check.indicator.code} against {check.compared_with.code}"

@@ -17,6 +17,7 @@ The same numbers are always in a table beside the chart (WCAG 2.2 AA).
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence, Set
 from decimal import Decimal
 from html import escape
@@ -25,7 +26,8 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dataset.build.figures import SCALE, IndicatorInfo, SpcPoint, SpcResult, quarter_label
+from dataset.build.aggregate import pro_rata
+from dataset.build.figures import SCALE, IndicatorInfo, SpcPhase, SpcPoint, SpcResult, quarter_label
 from dataset.catalogue.numbers import format_value
 
 # Okabe-Ito. Orange, sky blue and yellow are under 3:1 against white, so they mark nothing on their own
@@ -70,6 +72,9 @@ RULE_TEXT = {
     "two_of_three": "2 of 3 quarters close to a limit",
 }
 PARTIAL_NAME = "Partial: an agency missing"
+NOTE_LENGTH = 200  # characters of each agency's commentary in hover text; the whole text is in the list
+NOTE_WRAP = 60
+NOTE_OFFSET = 34  # pixels between a point and its numbered commentary marker
 
 # The page's own fonts (Bootstrap's system stack): nothing is fetched from elsewhere.
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
@@ -95,9 +100,15 @@ def trend_chart(
     values: Mapping[int, Decimal | None],
     partial: Set[int],
     spc: SpcResult | None,
+    notes: Mapping[int, Sequence[tuple[str, str]]] | None = None,
 ) -> dict:
     """The partnership's value by quarter, with its target, the national benchmark, the SPC mean and
-    process limits (when there is enough data) and special-cause and partial quarters marked."""
+    process limits (when there is enough data) and special-cause and partial quarters marked.
+
+    `notes` maps a quarter to what the agencies said about it, as (agency name, commentary): it is in the hover
+    text of that quarter's point, shortened, and the point gets a marker numbered 1, 2, ... in the mapping's
+    order, which should be the order of the list of commentary shown with the chart (its text alternative)."""
+    said = _said(notes or {})
     labels = [quarter_label(q) for q in quarters]
     ys = [values.get(q) for q in quarters]
     fig = _figure(info=info, title=f"{info.code}: {info.title}", labels=labels)
@@ -115,11 +126,12 @@ def trend_chart(
             "line": {"color": BLACK, "width": 2},
         },
         hovertext=[
-            _hover(label, info.unit, y, "partial: an agency missing" if q in partial else "")
+            _hover(label, info.unit, y, "partial: an agency missing" if q in partial else "") + said.get(q, "")
             for label, q, y in zip(labels, quarters, ys, strict=True)
         ],
         hoverinfo="text",
     )
+    _note_markers(fig, quarters, values, notes or {}, said, spc)
     shown_partial = [i for i, (q, y) in enumerate(zip(quarters, ys, strict=True)) if q in partial and y is not None]
     if shown_partial:
         # A legend entry of its own, so a hollow circle is explained and not told by fill alone.
@@ -132,7 +144,21 @@ def trend_chart(
             hoverinfo="skip",
         )
 
-    if info.target is not None:
+    if info.target is not None and info.year_to_date:
+        # A year-to-date figure is due to reach its target by Q4: the line climbs to it within each year.
+        targets = [pro_rata(info, q)[0] for q in quarters]
+        fig.add_scatter(
+            name="Target (pro rata)",
+            x=labels,
+            y=[_number(t) for t in targets],
+            mode="lines",
+            line={"color": GREEN, "dash": "dash", "width": 2},
+            hovertext=[
+                f"Target by {label}: {format_value(info.unit, t)}" for label, t in zip(labels, targets, strict=True)
+            ],
+            hoverinfo="text",
+        )
+    elif info.target is not None:
         _reference_line(fig, labels, info.unit, info.target, name="Target", colour=GREEN, dash="dash")
     if info.benchmark_value is not None:
         # The year names it in the legend; the whole source is in its hover text. A long legend entry would
@@ -148,17 +174,13 @@ def trend_chart(
             dash="dot",
             note=info.benchmark_source,
         )
-    if spc is not None and spc.enough_data:
-        if spc.mean is not None:
-            _reference_line(fig, labels, info.unit, spc.mean, name="Mean", colour=GREY, dash="solid", width=1)
-        if spc.upper is not None:
-            _reference_line(fig, labels, info.unit, spc.upper, name="Upper process limit", colour=GREY, dash="dashdot")
-        if spc.lower is not None:
-            _reference_line(fig, labels, info.unit, spc.lower, name="Lower process limit", colour=GREY, dash="dashdot")
+    if spc is not None:
+        _phase_lines(fig, quarters, info.unit, spc)
+        # Points of an earlier phase may be special cause even when the latest phase is too short to judge.
         for assessment in SPECIAL_CAUSE:
             points = [p for p in spc.points if p.assessment == assessment]
             if points:
-                _special_cause(fig, info.unit, assessment, points)
+                _special_cause(fig, info.unit, assessment, points, said)
 
     return _payload(fig)
 
@@ -329,7 +351,71 @@ def _reference_line(
     )
 
 
-def _special_cause(fig: go.Figure, unit: str, assessment: str, points: Sequence[SpcPoint]) -> None:
+PHASE_LINES = (  # (SpcPhase field, legend name, dash, width)
+    ("mean", "Mean", "solid", 1),
+    ("upper", "Upper process limit", "dashdot", 2),
+    ("lower", "Lower process limit", "dashdot", 2),
+)
+
+
+def _phases(spc: SpcResult, quarters: Sequence[int]) -> tuple[SpcPhase, ...]:
+    if spc.phases:
+        return spc.phases
+    if not spc.enough_data or not quarters:
+        return ()
+    # A reading without phases (a snapshot built before phases existed) is one phase over the whole series.
+    return (SpcPhase(quarters[0], quarters[-1], "", True, spc.mean, spc.upper, spc.lower),)
+
+
+def _phase_lines(fig: go.Figure, quarters: Sequence[int], unit: str, spc: SpcResult) -> None:
+    """Each phase's mean and process limits over that phase's quarters only (phases with enough data), one legend
+    entry for each kind of line whatever the number of phases, and a dotted line with its reason where a recorded
+    process change starts a phase."""
+    labels = [quarter_label(q) for q in quarters]
+    shown: set[str] = set()
+    for phase in _phases(spc, quarters):
+        span = [quarter_label(q) for q in quarters if phase.start <= q <= phase.end]
+        if phase.reason and span and span[0] in labels:
+            # Between the last quarter of the phase before and the first of this one (category positions).
+            x = labels.index(span[0]) - 0.5
+            line = {"color": GREY, "dash": "dot", "width": 1.5}
+            fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1, line=line)
+            fig.add_annotation(
+                x=x,
+                xref="x",
+                y=1,
+                yref="paper",
+                yanchor="top",
+                xanchor="left",
+                showarrow=False,
+                text=escape(f"From {span[0]}: {phase.reason}"),
+                font={"size": 11, "color": LABEL_TEXT},
+                bgcolor="rgba(255, 255, 255, 0.85)",
+            )
+        if not phase.enough_data or not span:
+            continue
+        since = f" (since {quarter_label(phase.start)})" if phase.reason else ""
+        for field_name, name, dash, width in PHASE_LINES:
+            value = getattr(phase, field_name)
+            if value is None:
+                continue
+            fig.add_scatter(
+                name=name,
+                legendgroup=name,
+                showlegend=name not in shown,
+                x=span,
+                y=[_number(value)] * len(span),
+                mode="lines",
+                line={"color": GREY, "dash": dash, "width": width},
+                hovertext=escape(f"{name}{since}: {format_value(unit, value)}"),
+                hoverinfo="text",
+            )
+            shown.add(name)
+
+
+def _special_cause(
+    fig: go.Figure, unit: str, assessment: str, points: Sequence[SpcPoint], said: Mapping[int, str]
+) -> None:
     label, symbol, colour, position = SPECIAL_CAUSE[assessment]
     fig.add_scatter(
         name=label,
@@ -348,6 +434,7 @@ def _special_cause(fig: go.Figure, unit: str, assessment: str, points: Sequence[
                 p.value,
                 (f"{label}: " + "; ".join(RULE_TEXT.get(rule, rule) for rule in p.rules)) if p.rules else label,
             )
+            + said.get(p.quarter, "")
             for p in points
         ],
         hoverinfo="text",
@@ -389,6 +476,51 @@ def _hover(label: str, unit: str, value: Decimal | None, note: str = "", *, who:
         text += f" ({note})"
     # Each part is escaped on its own; the line break is plotly's own markup.
     return f"{escape(who)}<br>{escape(text)}" if who else escape(text)
+
+
+def _said(notes: Mapping[int, Sequence[tuple[str, str]]]) -> dict[int, str]:
+    """Per quarter, the agencies' commentary for hover text: each shortened to NOTE_LENGTH characters, wrapped, and
+    each line escaped on its own (the line breaks are plotly's own markup)."""
+    out = {}
+    for number, (quarter, said) in enumerate(notes.items(), start=1):
+        lines = [f"Note {number}, what the agencies said:"]
+        for agency, text in said:
+            lines += textwrap.wrap(f"{agency}: {textwrap.shorten(text, NOTE_LENGTH, placeholder=' …')}", NOTE_WRAP)
+        out[quarter] = "<br><br>" + "<br>".join(escape(line) for line in lines)
+    return out
+
+
+def _note_markers(
+    fig: go.Figure,
+    quarters: Sequence[int],
+    values: Mapping[int, Decimal | None],
+    notes: Mapping[int, Sequence[tuple[str, str]]],
+    said: Mapping[int, str],
+    spc: SpcResult | None,
+) -> None:
+    """A numbered box on each point that has commentary, keyed to the list beside the chart. It goes below a point
+    whose special-cause label is above it, and above otherwise."""
+    points = spc.points if spc is not None else ()
+    labelled_above = {p.quarter for p in points if SPECIAL_CAUSE.get(p.assessment, ("",) * 4)[3] == "top center"}
+    for number, quarter in enumerate(notes, start=1):
+        if quarter not in quarters or values.get(quarter) is None:
+            continue  # no point to mark: the list still has it
+        fig.add_annotation(
+            x=quarter_label(quarter),
+            y=_number(values[quarter]),
+            text=str(number),
+            showarrow=True,
+            arrowhead=0,
+            arrowcolor=BLACK,
+            ax=0,
+            ay=NOTE_OFFSET if quarter in labelled_above else -NOTE_OFFSET,
+            bgcolor="#FFFFFF",
+            bordercolor=BLACK,
+            borderwidth=1,
+            borderpad=2,
+            font={"size": 11, "color": BLACK},
+            hovertext=said.get(quarter, "").removeprefix("<br><br>"),
+        )
 
 
 def _number(value: Decimal | None) -> float | None:

@@ -5,21 +5,30 @@ Symbols (GSS): `c` suppressed (confidential), `:` missing, `z` not applicable. Z
 Primary suppression: a count from 1 to 5 is `c` (`is_disclosive` is the one place that decides it).
 
 Secondary suppression works on a group whose total is the sum of its parts: the partnership's count of an
-indicator in a quarter and each contributing agency's count (or, for a ratio, the numerators). A suppressed cell
-must not be recoverable from the others, so:
+indicator in a quarter and each contributing agency's count (or, for a ratio, the numerators). The reader to beat
+knows everything published (the shown parts, the total unless it is `c`), that the parts add up to the total,
+that a small `c` is 1 to 5, and this rule itself. No `c` may be narrowed to a single value, so:
 
 - the total is shown and exactly one part is suppressed: suppress one more part;
 - the total is suppressed: at least two parts must be suppressed with it, so no part is pinned by the others and
   the reader cannot see that a single agency holds the whole small total;
-- a reader who takes every `c` to be 1 to 5 must not be able to pin one (two agencies with 1 each under a total
-  that leaves 2): suppress one more part.
+- a reader who knows which `c` are small (1 to 5) and which are complements (0, or 6 and up, since they were
+  not small) must be left at least SPREAD values for every `c` and for a suppressed total: suppress one more part.
+  Three rather than two, because a complement is added exactly when too few would be left, and a reader who knows
+  the rule can rule those configurations out: two agencies of 1 under a total that leaves 2 are both 1, and if
+  that alone brought in a third part, the third part being `c` would say so;
+- a reader who takes every `c`, complements too, to be 1 to 5 must not land on a true value either.
 
-The complement is the smallest shown non-zero part, ties broken by name; a zero is used only when no non-zero
-part is left. A zero complement protects little: its value is what a reader guesses first, and when another zero
-is still shown a reader who knows the rule picks the smallest can tell the complement was 0. If no part is left
-to suppress, the total is suppressed: two agencies with 5 each under a total of 10 are both 5 otherwise. So a
-total above 5 can be `c`, and anything else that publishes partnership totals of a dataset whose agency figures
-are published must take the total from `protect_group`, not from `primary` alone.
+The complement is the first shown non-zero part by name, never chosen by size: "the smallest other part" told a
+reader who knew the rule that the complement was no bigger than every part still shown (CSC 8, EH 8, Police 5
+under 21 published `c, 8, c`, and CSC + Police = 13 with CSC at most 8 gave CSC 8 and Police 5 back). A zero is
+used only when no non-zero part is left. If no part is left to suppress, the total is suppressed: two agencies
+with 5 each under a total of 10 are both 5 otherwise. So a total above 5 can be `c`, and anything else that
+publishes partnership totals of a dataset whose agency figures are published must take the total from
+`protect_group`, not from `primary` alone.
+
+tests/dataset/reading/test_disclosure.py plays that reader: it tries figures for every `c` of random groups,
+keeps those this rule would publish as the same cells, and checks each `c` keeps at least two values.
 
 Missing parts (`:`) do not change the rule. The partnership value is the sum of the agencies that contributed; a
 missing agency is not in it (the export says "8 of 9 agencies"), so a `:` adds no unknown to the sum and cannot
@@ -35,7 +44,7 @@ Groups are independent: the module knows no sums across quarters or across indic
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dataset.catalogue.numbers import format_value
@@ -132,19 +141,23 @@ def protect_group(*, total: Figure, parts: Mapping[str, Figure]) -> tuple[Cell, 
         return total_cell, part_cells  # no known total, so nothing to subtract from
     # Only parts with a figure are in the sum; missing and not applicable parts are not.
     in_sum = {name: number for name, figure in parts.items() if (number := _number(figure)) is not None}
-    hidden = {name for name in in_sum if not part_cells[name].shown}
-    total_hidden = not total_cell.shown
-    while _exposed(total_number, total_hidden, in_sum, hidden):
-        complement = _next_complement(in_sum, hidden)
+    group = _Group(
+        total=total_number,
+        parts=in_sum,
+        primaries=frozenset(name for name in in_sum if not part_cells[name].shown),
+        total_hidden=not total_cell.shown,
+    )
+    while group.exposed():
+        complement = _next_complement(in_sum, group.hidden)
         if complement is not None:
-            hidden.add(complement)
-        elif not total_hidden:
-            total_hidden = True
+            group.complements.append(complement)
+        elif not group.total_hidden:
+            group.total_hidden = True
         else:
             break  # every cell of the group is suppressed already
-    for name in hidden:
+    for name in group.hidden:
         part_cells[name] = SUPPRESSED_CELL
-    return (SUPPRESSED_CELL if total_hidden else total_cell), part_cells
+    return (SUPPRESSED_CELL if group.total_hidden else total_cell), part_cells
 
 
 def suppress_group(*, total: Figure, parts: Mapping[str, Figure]) -> tuple[str, dict[str, str]]:
@@ -161,49 +174,109 @@ def _number(figure: Figure) -> Decimal | None:
     return Decimal(figure)
 
 
-def _exposed(total: Decimal, total_hidden: bool, parts: Mapping[str, Decimal], hidden: set[str]) -> bool:
-    """Whether a suppressed cell of the group can still be worked out from the published ones."""
-    if not total_hidden and len(hidden) == 1:
-        return True  # total minus the shown parts
-    if total_hidden and len(hidden) < 2:
-        return True
-    return bool(hidden) and _pinned_reading_c_as_one_to_five(total, total_hidden, parts, hidden)
+_UNBOUNDED = Decimal("Infinity")
+_TOTAL = "\0total"  # the total's key among the parts' ranges; no agency is called that
+SPREAD = 3  # each c must be able to take at least this many values, to a reader who knows which c are small
+Interval = tuple[Decimal, Decimal]
 
 
-def _pinned_reading_c_as_one_to_five(
-    total: Decimal, total_hidden: bool, parts: Mapping[str, Decimal], hidden: set[str]
-) -> bool:
-    """Whether a reader who takes every `c` to be 1 to 5 can pin one to its true value.
+@dataclass
+class _Group:
+    """One group while its suppression is decided: which parts are c because they are small, which are
+    complements, and whether the total is c."""
 
-    Two agencies with 1 each under a shown total that leaves 2 are both 1; five agencies under a suppressed total
-    are 1 each and the total 5. Every coefficient is 1, so interval arithmetic gives each cell's exact range.
-    """
-    low, high = 1, THRESHOLD
-    k = len(hidden)
-    shown_sum = sum((number for name, number in parts.items() if name not in hidden), Decimal(0))
-    if total_hidden:
-        # total = shown_sum + the hidden parts, the total itself read as 1..5
-        sum_low, sum_high = max(k * low, low - shown_sum), min(k * high, high - shown_sum)
-        if sum_low > sum_high:
-            return False  # the reading contradicts the figures, so it pins nothing
-        if sum_low == sum_high == total - shown_sum:
-            return True  # the total
-    else:
-        sum_low = sum_high = total - shown_sum
-        if not k * low <= sum_low <= k * high:
-            return False
-    for name in hidden:
-        part_low = max(low, sum_low - (k - 1) * high)
-        part_high = min(high, sum_high - (k - 1) * low)
-        if part_low == part_high == parts[name]:
+    total: Decimal
+    parts: Mapping[str, Decimal]
+    primaries: frozenset[str]
+    total_hidden: bool
+    complements: list[str] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> set[str]:
+        return set(self.primaries) | set(self.complements)
+
+    def exposed(self) -> bool:
+        """Whether a suppressed cell of the group can still be narrowed to one value from the published ones."""
+        hidden = self.hidden
+        if not self.total_hidden and len(hidden) == 1:
+            return True  # total minus the shown parts
+        if self.total_hidden and len(hidden) < 2:
             return True
-    return False
+        if not hidden:
+            return False
+        knowing_roles = self._ranges(self._domains_knowing_roles())
+        if any(high - low < SPREAD - 1 for low, high in knowing_roles.values()):
+            return True
+        reading_as_small = self._ranges(self._domains_reading_c_as_small())
+        return any(low == high == self._truth(name) for name, (low, high) in reading_as_small.items())
+
+    def _truth(self, name: str) -> Decimal:
+        return self.total if name == _TOTAL else self.parts[name]
+
+    def _domains_knowing_roles(self) -> tuple[Interval, dict[str, Interval]]:
+        """What a reader who knows the rule may know of each c: a small one is 1 to 5, a complement is not (it
+        is 0 or at least 6) and a secondarily suppressed total is at least 6. Nothing bounds a complement from
+        above, because complements are chosen without looking at their size. The widening to the true value
+        keeps a stray fraction (5.5) or a negative figure inside its own range."""
+        domains = {}
+        for name in self.hidden:
+            value = self.parts[name]
+            if name in self.primaries:
+                domains[name] = _around(value, Decimal(1), Decimal(THRESHOLD))
+            elif value == 0:
+                domains[name] = (min(Decimal(0), value), _UNBOUNDED)
+            else:
+                domains[name] = (min(Decimal(THRESHOLD + 1), value), _UNBOUNDED)
+        if is_disclosive(self.total):
+            total = _around(self.total, Decimal(1), Decimal(THRESHOLD))
+        else:
+            total = (min(Decimal(THRESHOLD + 1), self.total), _UNBOUNDED)
+        return total, domains
+
+    def _domains_reading_c_as_small(self) -> tuple[Interval, dict[str, Interval]]:
+        """A reader who takes every c, complements and the total too, to be 1 to 5. Such a reader can be wrong,
+        and is answered only when the reading lands on a true value: two agencies with 1 each under a total that
+        leaves 2 are both 1."""
+        small = (Decimal(1), Decimal(THRESHOLD))
+        return small, {name: small for name in self.hidden}
+
+    def _ranges(self, domains: tuple[Interval, dict[str, Interval]]) -> dict[str, Interval]:
+        """Each c's range (and the total's, under _TOTAL, when it is c) given the sum and the others' ranges.
+
+        total = shown parts + the c parts, every coefficient 1: interval arithmetic gives each cell's exact range.
+        A range with low above high means the reading contradicts the figures, and so pins nothing.
+        """
+        total_range, ranges = domains
+        shown_sum = sum((n for name, n in self.parts.items() if name not in ranges), Decimal(0))
+        if not self.total_hidden:
+            total_range = (self.total, self.total)
+        out = {}
+        for name, (low, high) in ranges.items():
+            others = [r for other, r in ranges.items() if other != name]
+            out[name] = (
+                max(low, total_range[0] - shown_sum - sum((r[1] for r in others), Decimal(0))),
+                min(high, total_range[1] - shown_sum - sum((r[0] for r in others), Decimal(0))),
+            )
+        if self.total_hidden:
+            out[_TOTAL] = (
+                max(total_range[0], shown_sum + sum((r[0] for r in ranges.values()), Decimal(0))),
+                min(total_range[1], shown_sum + sum((r[1] for r in ranges.values()), Decimal(0))),
+            )
+        return out
+
+
+def _around(value: Decimal, low: Decimal, high: Decimal) -> Interval:
+    return min(low, value), max(high, value)
 
 
 def _next_complement(parts: Mapping[str, Decimal], hidden: set[str]) -> str | None:
-    """The smallest shown non-zero part (ties by name); a zero part only when no other is left."""
-    shown = [(number == 0, number, name) for name, number in parts.items() if name not in hidden]
-    return min(shown)[2] if shown else None
+    """The first shown non-zero part by name; a zero part only when no other is left.
+
+    Never the smallest or the largest: a rule that looks at the size of the parts tells a reader who knows it
+    that the complement is no larger (or no smaller) than every part still shown, and that can pin a c.
+    """
+    shown = [(number == 0, name) for name, number in parts.items() if name not in hidden]
+    return min(shown)[1] if shown else None
 
 
 # --- ratios -----------------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -32,7 +32,7 @@ from dataset.catalogue.numbers import UNIT_LABELS, format_value
 from dataset.cells import csv_text, set_cell
 from neglect_portal.strategy import OBJECTIVE_AIMS, Objective
 
-from . import disclosure
+from . import disclosure, marks
 from .disclosure import NOT_APPLICABLE_CELL, RATIO_UNITS, SUPPRESSED, Cell
 
 DATASET_SHEET = "Dataset"
@@ -54,6 +54,8 @@ DATA_COLUMNS: tuple[str, ...] = (
     "rag",
     "spc",
     "completeness",
+    "partial",  # "yes" when an expected agency is missing from the partnership value (never compared), else "no"
+    "partial_note",  # who is missing: "Partial: 2 of 3 agencies; Sussex Police not yet accepted"
 )
 CSV_COLUMNS: tuple[str, ...] = tuple(name for name in DATA_COLUMNS if name != "agency")
 THEME_COLUMNS: tuple[str, ...] = ("Kind", "Severity", "Indicator code", "Indicator", "Sentence", "Question", "Numbers")
@@ -106,8 +108,10 @@ DISCLOSURE_NOTES: tuple[str, ...] = (
     "Counts from 1 to 5 are shown as c. Zero is a figure and is shown.",
     "Secondary suppression: the partnership figure of an indicator in a quarter is the sum of the figures of the "
     "agencies that contributed (for a percentage, rate or mean, the numerators add up). Where one agency's figure "
-    "is c, at least one more is c too (the smallest other figure), so no c can be worked out by subtracting the "
-    "others from the partnership figure; where the partnership figure is c, at least two agencies' figures are. "
+    "is c, at least one more is c too, so no c can be worked out by subtracting the others from the partnership "
+    "figure; where the partnership figure is c, at least two agencies' figures are. The extra figures are chosen by "
+    "the agencies' order, never by their size, so knowing how they were chosen does not narrow a c either; more "
+    "are c where the figures left could otherwise be only one value. "
     "Where the partnership figure would give every agency's c back (two agencies with 5 each under a total of 10), "
     "the partnership figure is c too.",
     "An agency with : did not contribute, so it is not part of the partnership figure.",
@@ -136,6 +140,9 @@ class _Published:
     numerator: Cell
     denominator: Cell
     parts: dict[str, Cell]  # agency short name -> its count, or its numerator for a ratio
+    # An expected agency is missing from the partnership value: mark it wherever it is published, never compare it.
+    partial: bool = False
+    partial_note: str = ""  # "Partial: 2 of 3 agencies; Sussex Police not yet accepted", "" when whole
 
 
 class PublishedFigures:
@@ -146,16 +153,28 @@ class PublishedFigures:
         indicators: Sequence[IndicatorInfo],
         values: Mapping[tuple[str, int], PartnershipValue],
         contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+        agencies: Mapping[str, str] | None = None,  # short name -> name, for the partial notes
     ) -> None:
         self.units = {i.code: i.unit for i in indicators}
         self._values = values
         self._contributions = contributions
+        self._agencies = agencies or {}
         self._cache: dict[tuple[str, int], _Published] = {}
 
     def get(self, code: str, quarter: int) -> _Published:
         key = (code, quarter)
         if key not in self._cache:
-            self._cache[key] = self._publish(code, quarter)
+            published = self._publish(code, quarter)
+            pv = self._values.get(key)
+            if pv is not None and pv.partial:
+                note = marks.partial_note(
+                    contributors=pv.contributors,
+                    expected=pv.expected,
+                    not_available=pv.not_available,
+                    agencies=self._agencies,
+                )
+                published = replace(published, partial=True, partial_note=note)
+            self._cache[key] = published
         return self._cache[key]
 
     def _publish(self, code: str, quarter: int) -> _Published:
@@ -210,12 +229,20 @@ def rag_text(indicator: IndicatorInfo, comparison: Comparison | None, value: Cel
     return "No target" if indicator.target is None else "Not rated"
 
 
-def _spc_text(result: SpcResult | None, quarter: int, value: Cell) -> str:
+def _spc_text(result: SpcResult | None, quarter: int, value: Cell, partial: bool = False) -> str:
     if not value.shown:
         return value.status
     if result is None:
         return "Not assessed"
-    if not result.enough_data:
+    if result.method == "year_to_date":
+        return result.message  # compared with the same quarter of earlier years instead
+    if partial:
+        return marks.NOT_ASSESSED_PARTIAL
+    # Judged against its own phase: the latest phase may be too short for limits while earlier ones are not.
+    phase = next((p for p in result.phases if p.start <= quarter <= p.end), None)
+    if phase is not None and not phase.enough_data and phase != result.phases[-1]:
+        return "Not enough data: its phase has too few quarters for limits"
+    if not (phase.enough_data if phase is not None else result.enough_data):
         return result.message or "Not enough data"
     point = next((p for p in result.points if p.quarter == quarter), None)
     if point is None:
@@ -226,13 +253,14 @@ def _spc_text(result: SpcResult | None, quarter: int, value: Cell) -> str:
     return words
 
 
-def _direction_text(comparison: Comparison | None, withheld: bool) -> str:
+def _direction_text(comparison: Comparison | None, withheld: bool, partial: bool = False) -> str:
     if withheld:
         return SUPPRESSED
+    if partial or (comparison is not None and not comparison.comparable):
+        return marks.NOT_COMPARED_PARTIAL  # this quarter, or the one it is compared with, is partial
     if comparison is None or not comparison.direction:
         return "No comparison"
-    words = DIRECTION_WORDS.get(comparison.direction, comparison.direction.capitalize())
-    return words if comparison.comparable else f"{words} (not comparable: returns incomplete)"
+    return DIRECTION_WORDS.get(comparison.direction, comparison.direction.capitalize())
 
 
 def _agencies_text(count: int) -> str:
@@ -314,8 +342,10 @@ def _partnership_row(
         "denominator": published.denominator,
         "unit": indicator.unit,
         "rag": rag_text(indicator, comparisons.get((indicator.code, quarter)), published.value),
-        "spc": _spc_text(spc.get(indicator.code), quarter, published.value),
+        "spc": _spc_text(spc.get(indicator.code), quarter, published.value, published.partial),
         "completeness": _completeness(indicator, values.get((indicator.code, quarter))),
+        "partial": "yes" if published.partial else "no",
+        "partial_note": published.partial_note,
     }
 
 
@@ -326,7 +356,9 @@ def _agency_rows(
     values: Mapping[tuple[str, int], PartnershipValue],
     contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
     agencies: Mapping[str, str],
+    only: Collection[str] | None = None,
 ) -> list[dict[str, object]]:
+    """One row per agency in the value or expected in it; with `only`, just those agencies' rows."""
     published = figures.get(indicator.code, quarter)
     pv = values.get((indicator.code, quarter))
     given = contributions.get((indicator.code, quarter), {})
@@ -334,6 +366,8 @@ def _agency_rows(
     ratio = indicator.unit in RATIO_UNITS
     rows = []
     for agency in _agency_order(names, agencies):
+        if only is not None and agency not in only:
+            continue
         part = published.parts.get(agency, disclosure.MISSING_CELL)
         rows.append(
             {
@@ -348,6 +382,8 @@ def _agency_rows(
                 "rag": disclosure.NOT_APPLICABLE,
                 "spc": disclosure.NOT_APPLICABLE,
                 "completeness": _agency_completeness(agency, given.get(agency), pv),
+                "partial": disclosure.NOT_APPLICABLE,  # an agency's own figure is whole or missing, never partial
+                "partial_note": disclosure.NOT_APPLICABLE,
             }
         )
     return rows
@@ -393,7 +429,8 @@ def _dataset_sheet(
     set_cell(
         ws.cell(row=2, column=1),
         f"Built {built_at}. Counts from 1 to 5 are shown as c, missing figures as : and figures that do not apply "
-        "as z; see the Notes sheet.",
+        f"as z; a figure followed by {marks.PARTIAL_MARK} is from a partial quarter (an expected agency is missing), "
+        "named in the Partial quarters column; see the Notes sheet.",
     )
     header_row = 4
     completeness_header = f"Completeness ({quarter_label(latest)})" if latest is not None else "Completeness"
@@ -407,6 +444,7 @@ def _dataset_sheet(
         "SPC",
         "Benchmark",
         completeness_header,
+        "Partial quarters",
     )
     _header(ws, header_row, names)
     row = header_row
@@ -424,28 +462,41 @@ def _dataset_sheet(
         for indicator in by_objective[objective]:
             row += 1
             code = indicator.code
-            cells: list[tuple[object, str]] = [(code, ""), (indicator.title, ""), (_unit_label(indicator.unit), "")]
+            unit = _unit_label(indicator.unit) + (f", {marks.YEAR_TO_DATE.lower()}" if indicator.year_to_date else "")
+            cells: list[tuple[object, str]] = [(code, ""), (indicator.title, ""), (unit, "")]
+            partial_notes = []
             for quarter in shown:
-                value = sheet_value(figures.get(code, quarter).value)
-                cells.append((value, "" if isinstance(value, str) else _number_format(indicator.unit, value)))
+                published = figures.get(code, quarter)
+                value = sheet_value(published.value)
+                number_format = "" if isinstance(value, str) else _number_format(indicator.unit, value)
+                if published.partial:
+                    # The marker is in the number format, so the cell stays a number for anyone computing with it.
+                    number_format += f'" {marks.PARTIAL_MARK}"' if number_format else ""
+                    partial_notes.append(f"{quarter_label(quarter)}: {published.partial_note}")
+                cells.append((value, number_format))
             if latest is None:
                 words = ["No comparison", ":", ":", _benchmark_text(indicator), "No data"]
             else:
                 comparison = comparisons.get((code, latest))
-                value_cell = figures.get(code, latest).value
+                latest_published = figures.get(code, latest)
+                value_cell = latest_published.value
                 withheld = any(figures.suppressed(code, q) for q in (latest, latest - 1, latest - 4))
+                rag_words = rag_text(indicator, comparison, value_cell)
+                if indicator.year_to_date and value_cell.shown and comparison is not None and comparison.rag:
+                    rag_words += f" ({marks.target_text(indicator, latest)})"
                 words = [
-                    _direction_text(comparison, withheld),
-                    rag_text(indicator, comparison, value_cell),
-                    _spc_text(spc.get(code), latest, value_cell),
+                    _direction_text(comparison, withheld, latest_published.partial),
+                    rag_words,
+                    _spc_text(spc.get(code), latest, value_cell, latest_published.partial),
                     _benchmark_text(indicator),
                     _completeness(indicator, values.get((code, latest))),
                 ]
+            words.append("\n".join(partial_notes))
             cells.extend((w, "") for w in words)
             for column, (value, number_format) in enumerate(cells, start=1):
                 _write(ws, row, column, value, number_format)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=4)
-    _widths(ws, (10, 48, 22, *(12 for _ in shown), 24, 10, 30, 36, 22))
+    _widths(ws, (10, 48, 22, *(12 for _ in shown), 24, 10, 30, 36, 22, 48))
 
 
 def _data_sheet(
@@ -459,6 +510,7 @@ def _data_sheet(
     comparisons: Mapping[tuple[str, int], Comparison],
     spc: Mapping[str, SpcResult],
     agencies: Mapping[str, str],
+    agency_rows: Collection[str] | None = None,
 ) -> None:
     _header(ws, 1, DATA_COLUMNS)
     row = 1
@@ -466,7 +518,7 @@ def _data_sheet(
         for quarter in sorted(set(quarters)):
             records = [
                 _partnership_row(indicator, quarter, figures, values, comparisons, spc),
-                *_agency_rows(indicator, quarter, figures, values, contributions, agencies),
+                *_agency_rows(indicator, quarter, figures, values, contributions, agencies, agency_rows),
             ]
             for record in records:
                 row += 1
@@ -474,7 +526,7 @@ def _data_sheet(
                     value = record[name]
                     _write(ws, row, column, sheet_value(value) if isinstance(value, Cell) else value)
     ws.freeze_panes = "E2"
-    _widths(ws, (15, 48, 12, 32, 12, 12, 12, 14, 10, 30, 18))
+    _widths(ws, (15, 48, 12, 32, 12, 12, 12, 14, 10, 30, 18, 8, 48))
 
 
 def _named_codes(theme: Theme, codes: Iterable[str]) -> set[str]:
@@ -528,9 +580,21 @@ def _notes_sheet(
         row += 1
         _write(ws, row, 1, symbol)
         _write(ws, row, 2, meaning)
+    row += 1
+    _write(ws, row, 1, marks.PARTIAL_MARK)
+    _write(ws, row, 2, "Partial quarter, after a figure on the Dataset sheet: its Partial quarters column says who.")
     row += 2
     _header(ws, row, ("Disclosure control",))
     for note in DISCLOSURE_NOTES:
+        row += 1
+        _write(ws, row, 1, note)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(DEFINITION_COLUMNS))
+        ws.cell(row=row, column=1).alignment = _WRAP
+        ws.row_dimensions[row].height = 45
+
+    row += 2
+    _header(ws, row, ("Partial quarters and year-to-date figures",))
+    for note in (marks.PARTIAL_FOOTNOTE, marks.YEAR_TO_DATE_NOTE):
         row += 1
         _write(ws, row, 1, note)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(DEFINITION_COLUMNS))
@@ -587,13 +651,20 @@ def export_xlsx(
     spc: Mapping[str, SpcResult],
     themes: Sequence[Theme],
     agencies: Mapping[str, str],
+    commentary: Mapping[tuple[str, int], Mapping[str, str]] | None = None,
+    agency_rows: Collection[str] | None = None,
 ) -> bytes:
     """The dataset workbook: Dataset (as the web page), Data (long), Themes, Notes. Every figure through disclosure.
 
     contributions: per indicator and quarter, each agency's count (the numerator for a ratio), None when missing;
     they should be the agencies in the partnership value, whose figures add up to its total.
+    agency_rows: the agencies (short names) whose own rows the Data sheet holds, None for all. An agency lead's file
+    holds only their own agency's, as their screens do; disclosure is still decided on every agency's figures, so
+    the cells published are the same in every reader's file.
+    commentary: accepted so that `export_data(snapshot)` can be passed whole, but not written: free text cannot go
+    through disclosure control, so the agencies' commentary stays on the pages where readers are scoped.
     """
-    figures = PublishedFigures(indicators, values, contributions)
+    figures = PublishedFigures(indicators, values, contributions, agencies)
     wb = Workbook()
     dataset = wb.active
     dataset.title = DATASET_SHEET
@@ -618,6 +689,7 @@ def export_xlsx(
         comparisons=comparisons,
         spc=spc,
         agencies=agencies,
+        agency_rows=agency_rows,
     )
     # A theme quotes values, changes, limits and means of its indicator's series, any of which can give back a
     # suppressed value: a theme about an indicator with a c anywhere in its series is withheld.
@@ -645,8 +717,11 @@ def export_csv(
     comparisons: Mapping[tuple[str, int], Comparison],
     spc: Mapping[str, SpcResult],
     contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+    agencies: Mapping[str, str] | None = None,
 ) -> bytes:
     """The partnership's figures, one row per indicator and quarter, as UTF-8 CSV with a byte-order mark.
+
+    A partial quarter has `partial` "yes" and a `partial_note` naming who is missing (by name, given `agencies`).
 
     Only totals are in this file, but a total is not always safe on its own: where the agencies' figures are
     published elsewhere (the workbook), a total can give them back (two agencies with 5 each under a total of 10),
@@ -654,7 +729,7 @@ def export_csv(
     same totals; pass {} only when no agency figures of this dataset are published anywhere (primary
     suppression alone then applies).
     """
-    figures = PublishedFigures(indicators, values, contributions)
+    figures = PublishedFigures(indicators, values, contributions, agencies)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

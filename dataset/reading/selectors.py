@@ -13,10 +13,22 @@ from django.shortcuts import get_object_or_404
 
 from agencies import access
 from agencies.models import User
-from dataset.build.figures import Comparison, IndicatorInfo, PartnershipValue, SpcPoint, SpcResult, Theme, quarter_label
+from dataset.build.figures import (
+    Comparison,
+    IndicatorInfo,
+    PartnershipValue,
+    SpcPhase,
+    SpcPoint,
+    SpcResult,
+    Theme,
+    quarter_label,
+)
+from dataset.build.themes import KEY_MESSAGES
 from dataset.catalogue import numbers
 from dataset.models import DatasetContribution, DatasetSnapshot, DatasetSpc, DatasetTheme, DatasetValue, SnapshotStatus
 from neglect_portal.strategy import OBJECTIVE_AIMS, Objective
+
+from . import marks
 
 COLUMNS = 5
 
@@ -28,6 +40,23 @@ DIRECTION_WORDS = {
     "down": ("▼", "Down"),
     "": ("", "Not compared"),
 }
+
+
+def direction_of(value: DatasetValue | None) -> tuple[str, str]:
+    """(symbol, words) for a value's direction of travel. A partial quarter, or one compared with a partial one, is
+    never called a rise or a fall."""
+    if value is not None and not value.comparable:
+        return "", marks.NOT_COMPARED_PARTIAL
+    return DIRECTION_WORDS.get(value.direction if value else "", ("", "Not compared"))
+
+
+def partial_note(value: DatasetValue | None, agencies: dict[str, str]) -> str:
+    """ "Partial: 2 of 3 agencies; Sussex Police not yet accepted", or "" for a whole value (or none)."""
+    if value is None or not value.partial:
+        return ""
+    return marks.partial_note(
+        contributors=value.contributors, expected=value.expected, not_available=value.not_available, agencies=agencies
+    )
 
 
 def snapshots_readable(*, user: User):
@@ -63,6 +92,15 @@ def contributions_visible_to(user: User, agency_short: str, own_short: str | Non
     return access.can_read_all(user) or (own_short is not None and agency_short == own_short)
 
 
+def visible_agency_rows(user: User | None) -> frozenset[str] | None:
+    """The agencies whose own figures an export for `user` may hold: None for all (partnership readers, and the
+    partnership's own files made without a user), the lead's own agency only, or none."""
+    if user is None or access.can_read_all(user):
+        return None
+    own = user.agency.short_name if getattr(user, "agency_id", None) else None
+    return frozenset({own} if own else ())
+
+
 def indicators_of(snapshot: DatasetSnapshot) -> dict[str, IndicatorInfo]:
     out = {}
     for raw in snapshot.meta.get("indicators", []):
@@ -82,6 +120,8 @@ class Cell:
     value: DatasetValue | None
     text: str
     contribution: DatasetContribution | None = None
+    comments: int = 0  # the agencies' commentary on this quarter's figures that the user may read
+    partial_note: str = ""  # "Partial: 2 of 3 agencies; ...", "" for a whole value
 
 
 @dataclass
@@ -95,6 +135,7 @@ class Line:
     spc_words: str = ""
     benchmark_text: str = ""
     completeness_text: str = ""
+    target_text: str = ""  # the latest quarter's: pro rata for a year-to-date indicator
 
 
 @dataclass
@@ -105,7 +146,13 @@ class Group:
 
 
 def spc_words(value: DatasetValue | None, reading: DatasetSpc | None) -> str:
-    if reading is None or not reading.enough_data:
+    if reading is not None and reading.method == "year_to_date":
+        return reading.message  # compared with earlier years' same quarter instead: no SPC words apply
+    if reading is None:
+        return "Not enough data"
+    phase = phase_at(reading, value.quarter) if value is not None else None
+    # A point is judged against its own phase's limits: the latest phase may be too short while earlier ones are not.
+    if not (phase["enough_data"] if phase is not None else reading.enough_data):
         return "Not enough data"
     if value is None or value.partial:
         return "Not assessed (partial)"
@@ -114,6 +161,32 @@ def spc_words(value: DatasetValue | None, reading: DatasetSpc | None) -> str:
     kind = {"improvement": "improvement", "concern": "concern"}.get(value.spc_assessment, "neutral")
     rules = ", ".join(r.replace("_", " ") for r in value.spc_rules)
     return f"Special cause {kind} ({rules})"
+
+
+def phase_at(reading: DatasetSpc, quarter: int) -> dict | None:
+    """The stored phase (see DatasetSpc.phases) that `quarter` falls in, or None (before the first point, after the
+    last, or a reading built before phases existed)."""
+    return next((p for p in reading.phases or () if p["start"] <= quarter <= p["end"]), None)
+
+
+def spc_phases(reading: DatasetSpc) -> tuple[SpcPhase, ...]:
+    """The stored phases as figures, numbers parsed from their text."""
+
+    def number(text: str | None) -> Decimal | None:
+        return None if text is None else Decimal(text)
+
+    return tuple(
+        SpcPhase(
+            start=p["start"],
+            end=p["end"],
+            reason=p.get("reason", ""),
+            enough_data=p.get("enough_data", False),
+            mean=number(p.get("mean")),
+            upper=number(p.get("upper")),
+            lower=number(p.get("lower")),
+        )
+        for p in reading.phases or ()
+    )
 
 
 def format_cell(info: IndicatorInfo, value: DatasetValue | None) -> str:
@@ -141,8 +214,16 @@ def dataset_table(
             (c.code, c.quarter): c
             for c in DatasetContribution.objects.filter(snapshot=snapshot, agency=agency, quarter__in=quarters)
         }
+    comments = Counter(
+        (code, q)
+        for code, q, who in DatasetContribution.objects.filter(snapshot=snapshot, quarter__in=quarters)
+        .exclude(commentary="")
+        .values_list("code", "quarter", "agency")
+        if contributions_visible_to(user, who, own) and (not agency or who == agency)
+    )
     groups = {o.value: Group(o.value, o.label) for o in Objective}
     latest_q = quarters[-1] if quarters else None
+    names = dict(snapshot.meta.get("agencies", {}))
     for code, info in indicators.items():
         if objective and info.objective != objective:
             continue
@@ -153,10 +234,13 @@ def dataset_table(
             value = values.get((code, q))
             contribution = contributions.get((code, q))
             text = format_cell(info, value) if not agency else agency_text(info, contribution)
-            cells.append(Cell(q, quarter_label(q), value, text, contribution))
+            cells.append(Cell(q, quarter_label(q), value, text, contribution, comments[(code, q)]))
+            if not agency:  # an agency's own figure is whole; the partnership's may be short of someone
+                cells[-1].partial_note = partial_note(value, names)
         latest = values.get((code, latest_q)) if latest_q is not None else None
-        symbol, words = DIRECTION_WORDS.get(latest.direction if latest else "", ("", "Not compared"))
+        symbol, words = direction_of(latest)
         line = Line(info=info, cells=cells, latest=latest, spc=readings.get(code))
+        line.target_text = marks.target_text(info, latest_q)
         line.direction_symbol, line.direction_words = symbol, words
         line.spc_words = spc_words(latest, readings.get(code))
         if info.benchmark_value is not None:
@@ -165,7 +249,9 @@ def dataset_table(
                 f"{info.benchmark_year})"
             )
         if latest is not None:
-            line.completeness_text = f"{len(latest.contributors)} of {len(latest.expected)} agencies"
+            line.completeness_text = partial_note(latest, names) or (
+                f"{len(latest.contributors)} of {len(latest.expected)} agencies"
+            )
         groups[info.objective].lines.append(line)
     return [g for g in groups.values() if g.lines], quarters
 
@@ -202,8 +288,43 @@ def themes_of(snapshot: DatasetSnapshot) -> list[DatasetTheme]:
     return list(DatasetTheme.objects.filter(snapshot=snapshot))
 
 
+@dataclass(frozen=True)
+class ThemeLine:
+    theme: DatasetTheme
+    rank: int  # 1 for the first
+    title: str  # the indicator's, "" for a theme about the collection
+    key: bool  # one of the quarter's key messages
+
+
+def themes_page(
+    *, snapshot: DatasetSnapshot, objective: str = "", signal: str = "", held: str = ""
+) -> tuple[list[ThemeLine], int]:
+    """The snapshot's themes in rank order that match every filter given (an objective, a kind of signal among those
+    a theme combines, "new" this quarter or "holding" from an earlier one), and how many themes it has in all.
+    One query whatever the size."""
+    titles = {code: info.title for code, info in indicators_of(snapshot).items()}
+    themes = list(DatasetTheme.objects.filter(snapshot=snapshot))
+    lines = []
+    for rank, theme in enumerate(themes, start=1):
+        if objective and theme.objective != objective:
+            continue
+        if signal and signal not in (theme.signals or [theme.kind]):
+            continue
+        if held and (held == "new") != theme.is_new:
+            continue
+        lines.append(ThemeLine(theme, rank, titles.get(theme.code, ""), rank <= KEY_MESSAGES))
+    return lines, len(themes)
+
+
 # --- for exports: the whole snapshot as plain data ---------------------------------------------------------
-def export_data(snapshot: DatasetSnapshot) -> dict:
+def export_data(snapshot: DatasetSnapshot, *, user: User | None = None) -> dict:
+    """The whole snapshot as plain data for dataset.reading.exports (and the scrutiny packs).
+
+    `contributions` always holds every agency's figures: disclosure is decided on the whole group, so every
+    reader's file publishes the same cells. Which agencies' own rows a file may publish is `agency_rows`: None (all)
+    for partnership readers and without a user, else only the user's own agency, as on the screens. Commentary is
+    scoped the same way.
+    """
     indicators = indicators_of(snapshot)
     quarters = list(snapshot.meta.get("quarters", []))
     values: dict[tuple[str, int], PartnershipValue] = {}
@@ -243,27 +364,45 @@ def export_data(snapshot: DatasetSnapshot) -> dict:
             upper=s.upper,
             lower=s.lower,
             points=tuple(sorted(points.get(s.code, []), key=lambda p: p.quarter)),
+            method=s.method,
+            phases=spc_phases(s),
         )
         for s in DatasetSpc.objects.filter(snapshot=snapshot)
     }
+    agency_rows = visible_agency_rows(user)
     contributions: dict[tuple[str, int], dict[str, Decimal | None]] = defaultdict(dict)
+    commentary: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
     for c in DatasetContribution.objects.filter(snapshot=snapshot):
         info = indicators.get(c.code)
         if info is None:
             continue
         figure = c.value if info.unit == "count" else c.numerator
         contributions[(c.code, c.quarter)][c.agency] = None if c.not_available else figure
-    themes = [
+        if c.commentary and (agency_rows is None or c.agency in agency_rows):
+            commentary[(c.code, c.quarter)][c.agency] = c.commentary
+    themes = [  # in the build's rank order: the first few are the quarter's key messages
         Theme(
-            code=t.code, kind=t.kind, severity=t.severity, sentence=t.sentence, question=t.question, numbers=t.numbers
+            code=t.code,
+            kind=t.kind,
+            severity=t.severity,
+            sentence=t.sentence,
+            question=t.question,
+            numbers=t.numbers,
+            quarter=t.quarter,
+            objective=t.objective,
+            signals=tuple(t.signals or ()),
+            since=t.since_quarter,
         )
-        for t in DatasetTheme.objects.filter(snapshot=snapshot)
+        for t in DatasetTheme.objects.filter(snapshot=snapshot).order_by("position", "pk")
     ]
     return {
         "indicators": list(indicators.values()),
         "quarters": quarters,
         "values": values,
         "contributions": contributions,
+        "agency_rows": agency_rows,
+        # (code, quarter) -> {agency short name: what it said about its figure}; only agencies that said something.
+        "commentary": commentary,
         "comparisons": comparisons,
         "spc": spc,
         "themes": themes,
@@ -281,6 +420,7 @@ class IndicatorSummary:
     text: str
     direction_symbol: str
     direction_words: str
+    partial_note: str = ""
 
 
 @dataclass
@@ -296,13 +436,20 @@ class ObjectivePanel:
         return self.counts["red"] + self.counts["amber"]
 
 
-def summarise(info: IndicatorInfo, latest: DatasetValue | None) -> IndicatorSummary:
-    symbol, words = DIRECTION_WORDS.get(latest.direction if latest else "", ("", "Not compared"))
-    return IndicatorSummary(info, latest, format_cell(info, latest), symbol, words)
+def summarise(
+    info: IndicatorInfo, latest: DatasetValue | None, agencies: dict[str, str] | None = None
+) -> IndicatorSummary:
+    symbol, words = direction_of(latest)
+    text = format_cell(info, latest)
+    return IndicatorSummary(info, latest, text, symbol, words, partial_note(latest, agencies or {}))
 
 
 def objective_panels(
-    *, indicators: dict[str, IndicatorInfo], latest: dict[str, DatasetValue], objective: str = ""
+    *,
+    indicators: dict[str, IndicatorInfo],
+    latest: dict[str, DatasetValue],
+    objective: str = "",
+    agencies: dict[str, str] | None = None,
 ) -> list[ObjectivePanel]:
     """Per objective: how many indicators are improving, worsening or steady, how many are off target."""
     panels = {o.value: ObjectivePanel(o.value, o.label, OBJECTIVE_AIMS[o.value]) for o in Objective}
@@ -311,7 +458,7 @@ def objective_panels(
             continue
         value = latest.get(code)
         panel = panels[info.objective]
-        direction = value.direction if value else ""
+        direction = value.direction if value and value.comparable else ""
         if direction in (IMPROVING, WORSENING, STEADY):
             panel.counts[direction] += 1
         elif direction in ("up", "down"):
@@ -320,7 +467,7 @@ def objective_panels(
             panel.counts["not_compared"] += 1
         if value and value.rag:
             panel.counts[value.rag] += 1
-        panel.indicators.append(summarise(info, value))
+        panel.indicators.append(summarise(info, value, agencies))
     return [p for p in panels.values() if p.indicators]
 
 
@@ -355,6 +502,7 @@ def dashboard(*, snapshot: DatasetSnapshot, objective: str = "", agency: str = "
     latest_q = snapshot.latest_quarter
     latest = {v.code: v for v in DatasetValue.objects.filter(snapshot=snapshot, quarter=latest_q)}
     themes = list(DatasetTheme.objects.filter(snapshot=snapshot))
+    themes_total = len(themes)
     if objective or agency:
         themes = [
             t
@@ -364,8 +512,9 @@ def dashboard(*, snapshot: DatasetSnapshot, objective: str = "", agency: str = "
     agencies = dict(snapshot.meta.get("agencies", {}))
     return {
         "latest_label": quarter_label(latest_q) if latest_q is not None else "",
-        "panels": objective_panels(indicators=indicators, latest=latest, objective=objective),
+        "panels": objective_panels(indicators=indicators, latest=latest, objective=objective, agencies=agencies),
         "themes": themes,
+        "themes_total": themes_total,  # before the filters: the "All N themes" link
         "completeness": completeness({c: v for c, v in latest.items() if c in indicators}, agencies),
     }
 
@@ -383,6 +532,46 @@ class TableRow:
     rag: str
     spc: str
     contributors: str
+    partial_note: str = ""  # "Partial: 2 of 3 agencies; ...", "" for a whole value
+    target: str = ""  # the target that applies in the quarter: pro rata for a year-to-date indicator
+    # The SPC phase the quarter is in: its mean and limits ("" when it has too few points), as on the chart.
+    phase_mean: str = ""
+    phase_lower: str = ""
+    phase_upper: str = ""
+    phase_start: str = ""  # on a phase's first quarter: "New phase from 2019-20 Q1: Neglect Strategy launched"
+
+
+def _phase_rows(info: IndicatorInfo, phases: tuple[SpcPhase, ...], quarter: int) -> dict[str, str]:
+    phase = next((p for p in phases if p.start <= quarter <= p.end), None)
+    if phase is None:
+        return {}
+    out = {}
+    if phase.enough_data:
+        for name in ("mean", "lower", "upper"):
+            number = getattr(phase, name)
+            out[f"phase_{name}"] = numbers.format_value(info.unit, number) if number is not None else ""
+    if quarter == phase.start and (phase.reason or len(phases) > 1):
+        since = f"New phase from {quarter_label(phase.start)}"
+        out["phase_start"] = f"{since}: {phase.reason}" if phase.reason else since
+        if not phase.enough_data:
+            out["phase_start"] += "; too few quarters for limits yet"
+    return out
+
+
+def _change_text(info: IndicatorInfo, v: DatasetValue | None) -> str:
+    """The change readers are shown: on the previous quarter, or for a year-to-date figure on the same quarter a
+    year earlier (the quarter before is across the April reset, or only adds the quarter's own activity)."""
+    if v is None:
+        return ""
+    if not v.comparable:
+        return marks.NOT_COMPARED_PARTIAL  # a number here would read as a rise or a fall
+    change = v.change_year if info.year_to_date else v.change_previous
+    if change is None:
+        return ""
+    step = change.quantize(Decimal("0.1"))
+    sign = "+" if step > 0 else ""
+    text = f"{sign}{step}{' pp' if v.change_unit == 'pp' else '%'}"
+    return f"{text} on {quarter_label(v.quarter - 4)}" if info.year_to_date else text
 
 
 def _figure(number: Decimal | None) -> str:
@@ -418,16 +607,29 @@ def indicator_page(
             for q, v in sorted(values.items())
             if v.value is not None and not v.partial
         )
-        spc = SpcResult(code, reading.enough_data, reading.message, reading.mean, reading.upper, reading.lower, points)
+        phases = spc_phases(reading)
+        if not phases and reading.enough_data and points:
+            # Built before phases were stored: one phase over the whole series.
+            first_q, last_q = points[0].quarter, points[-1].quarter
+            phases = (SpcPhase(first_q, last_q, "", True, reading.mean, reading.upper, reading.lower),)
+        spc = SpcResult(
+            code,
+            reading.enough_data,
+            reading.message,
+            reading.mean,
+            reading.upper,
+            reading.lower,
+            points,
+            phases=phases,
+            method=reading.method,
+            suggested_start=reading.suggested_start,
+            suggestion=reading.suggestion,
+        )
     agencies = dict(snapshot.meta.get("agencies", {}))
+    commentary = quarter_commentary(contributions, agencies)
     rows = []
     for q in quarters:
         v = values.get(q)
-        change = ""
-        if v is not None and v.change_previous is not None:
-            step = v.change_previous.quantize(Decimal("0.1"))
-            sign = "+" if step > 0 else ""
-            change = f"{sign}{step}{' pp' if v.change_unit == 'pp' else '%'}"
         rows.append(
             TableRow(
                 quarter=q,
@@ -436,10 +638,14 @@ def indicator_page(
                 text=format_cell(info, v),
                 numerator=_figure(v.numerator) if v else "",
                 denominator=_figure(v.denominator) if v else "",
-                change=change,
+                change=_change_text(info, v),
                 rag=(v.rag or "").capitalize() if v else "",
-                spc=spc_words(v, reading) if v else "",
+                # the year-to-date message is given once above the table, not on every row
+                spc=(marks.YEAR_TO_DATE_SPC if info.year_to_date else spc_words(v, reading)) if v else "",
                 contributors=f"{len(v.contributors)} of {len(v.expected)}" if v else "",
+                partial_note=partial_note(v, agencies),
+                target=marks.target_text(info, q) if info.year_to_date else "",
+                **_phase_rows(info, spc.phases if spc else (), q),
             )
         )
     return {
@@ -448,11 +654,38 @@ def indicator_page(
         "values": values,
         "spc": spc,
         "spc_message": reading.message if reading else "",
+        "spc_limits": any(p.enough_data for p in spc.phases) if spc else False,
+        "spc_phased": len(spc.phases) > 1 if spc else False,
+        "target_text": marks.target_text(info),
         "rows": rows,
         "contributions": contributions,
         "agencies": agencies,
         "all_quarters": list(snapshot.meta.get("quarters", [])),
+        "commentary": commentary,
     }
+
+
+@dataclass
+class QuarterCommentary:
+    """What the agencies said about their figures for one quarter: the `number` is its marker on the trend chart."""
+
+    quarter: int
+    label: str
+    number: int
+    said: list[tuple[str, str]]  # (agency name, commentary)
+
+
+def quarter_commentary(contributions: list[DatasetContribution], agencies: dict[str, str]) -> list[QuarterCommentary]:
+    """Newest quarter first, only quarters with commentary, agencies by name; numbered 1, 2, ... in that order.
+    Pass only the contributions the user may see."""
+    by_quarter: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for c in contributions:
+        if c.commentary.strip():
+            by_quarter[c.quarter].append((agencies.get(c.agency, c.agency), c.commentary.strip()))
+    return [
+        QuarterCommentary(q, quarter_label(q), number, sorted(by_quarter[q]))
+        for number, q in enumerate(sorted(by_quarter, reverse=True), start=1)
+    ]
 
 
 def agency_view(*, snapshot: DatasetSnapshot, agency: str) -> list[dict]:
@@ -468,6 +701,7 @@ def agency_view(*, snapshot: DatasetSnapshot, agency: str) -> list[dict]:
         (c.code, c.quarter): c
         for c in DatasetContribution.objects.filter(snapshot=snapshot, agency=agency, quarter__in=quarters)
     }
+    names = dict(snapshot.meta.get("agencies", {}))
     lines = []
     for code, info in indicators.items():
         cells = []
@@ -478,6 +712,7 @@ def agency_view(*, snapshot: DatasetSnapshot, agency: str) -> list[dict]:
                     "label": quarter_label(q),
                     "own": agency_text(info, contribution),
                     "partnership": format_cell(info, values.get((code, q))),
+                    "partial_note": partial_note(values.get((code, q)), names),
                 }
             )
         lines.append({"info": info, "cells": cells})

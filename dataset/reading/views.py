@@ -5,19 +5,26 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
 from dataset.build import requests, services
-from dataset.build.figures import quarter_label
+from dataset.build.aggregate import STEADY_PERCENT, STEADY_PP
+from dataset.build.figures import SpcResult, quarter_label, quarter_of
+from dataset.build.spc import MIN_POINTS, RUN_LENGTH
+from dataset.catalogue import selectors as catalogue_selectors
+from dataset.catalogue import services as catalogue_services
+from dataset.catalogue.forms import ProcessChangeForm
 from dataset.catalogue.periods import Quarter
-from dataset.models import DatasetSettings, ReportingPeriod, Return
-from neglect_portal.strategy import Objective
+from dataset.models import DatasetSettings, ReportingPeriod, Return, ThemeKind
+from neglect_portal.strategy import RAG_MEANINGS, Objective, Rag
 
-from . import charts, exports, selectors
+from . import charts, disclosure, exports, marks, selectors
 
 
 class DatasetFilter(forms.Form):
@@ -102,6 +109,8 @@ def dataset_cell(request: HttpRequest, pk: int, code: str, quarter: int) -> Http
             "rows": rows,
             "quarter_label": quarter_label(quarter),
             "missing": [agencies.get(a, a) for a in (value.expected if value else []) if a not in value.contributors],
+            "partial_note": selectors.partial_note(value, agencies),
+            "target_text": marks.target_text(info, quarter),
         },
     )
 
@@ -109,7 +118,7 @@ def dataset_cell(request: HttpRequest, pk: int, code: str, quarter: int) -> Http
 @require_safe
 def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     snapshot = selectors.snapshot_for(user=request.user, pk=pk)
-    data = selectors.export_data(snapshot)
+    data = selectors.export_data(snapshot, user=request.user)  # a lead's file: only their own agency's rows
     built = timezone.localtime(snapshot.built_at)
     label = f"Partnership Neglect Dataset as at {built:%d %B %Y}"
     if fmt == "xlsx":
@@ -123,6 +132,7 @@ def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             comparisons=data["comparisons"],
             spc=data["spc"],
             contributions=data["contributions"],
+            agencies=data["agencies"],
         )
         content_type = "text/csv; charset=utf-8"
     else:
@@ -188,6 +198,12 @@ def _quarter(text: str | None) -> int | None:
 
 @require_safe
 def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
+    return _indicator_page(request, code)
+
+
+def _indicator_page(
+    request: HttpRequest, code: str, *, change_form: ProcessChangeForm | None = None, status: int = 200
+) -> HttpResponse:
     snapshot = _snapshot(request)
     first, last = _quarter(request.GET.get("from")), _quarter(request.GET.get("to"))
     if first is not None and last is not None and first > last:
@@ -200,6 +216,7 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
         values={q: v.value for q, v in data["values"].items()},
         partial={q for q, v in data["values"].items() if v.partial},
         spc=data["spc"],
+        notes={note.quarter: note.said for note in data["commentary"]},  # numbered as the list below the chart
     )
     contribution = charts.contribution_chart(
         info=info,
@@ -222,15 +239,82 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
             "quarter_choices": [quarter_label(q) for q in data["all_quarters"]],
             "chosen_from": quarter_label(data["quarters"][0]) if data["quarters"] else "",
             "chosen_to": quarter_label(data["quarters"][-1]) if data["quarters"] else "",
+            **_process_changes(request, code, data["spc"], change_form),
         },
+        status=status,
     )
+
+
+def _process_changes(request: HttpRequest, code: str, spc: SpcResult | None, form: ProcessChangeForm | None) -> dict:
+    """The indicator's process changes for everyone; for the analyst, the form to record one, pre-filled with the
+    build's suggested phase when they ask for it (`?suggested=1`). A suggestion is never recorded by itself."""
+    context: dict = {
+        "process_changes": catalogue_selectors.process_changes(code=code),
+        "can_record_change": access.can_manage(request.user),
+    }
+    if not context["can_record_change"]:
+        return context
+    if form is None:
+        initial = {}
+        if request.GET.get("suggested") and spc is not None and spc.suggested_start is not None:
+            initial = {
+                "period": catalogue_selectors.period_for_quarter(quarter_of(spc.suggested_start)),
+                "reason": f"Shift since {quarter_label(spc.suggested_start)}",
+            }
+        form = ProcessChangeForm(initial=initial)
+    context["change_form"] = form
+    return context
+
+
+def _indicator_url(code: str) -> str:
+    return reverse("dataset:indicator", args=[code]) + "#process-changes"
+
+
+@require_POST
+def process_change_add(request: HttpRequest, code: str) -> HttpResponse:
+    indicator = catalogue_selectors.indicator_for_process_change(user=request.user, code=code)  # analyst only: 404
+    form = ProcessChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            change = catalogue_services.process_change_record(
+                indicator=indicator,
+                period=form.cleaned_data["period"],
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            requests.dataset_request_build(reason=f"process change recorded for {code} from {change.period.label}")
+            messages.success(
+                request,
+                f"Process change recorded: {code} from {change.period.label} ({change.reason}). The dataset is being "
+                "rebuilt with a new phase there; publish the new build for readers to see it.",
+            )
+            return redirect(_indicator_url(code))
+    return _indicator_page(request, code, change_form=form, status=400)
+
+
+@require_POST
+def process_change_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    change = catalogue_selectors.process_change_for_manage(user=request.user, code=code, pk=pk)  # analyst only: 404
+    if catalogue_services.process_change_remove(change=change, acting_user=request.user):
+        requests.dataset_request_build(reason=f"process change removed for {code} from {change.period.label}")
+        messages.success(
+            request,
+            f"Process change removed: {code} from {change.period.label} ({change.reason}). The dataset is being "
+            "rebuilt without it.",
+        )
+    return redirect(_indicator_url(code))
 
 
 @require_safe
 def indicator_data_csv(request: HttpRequest, code: str) -> HttpResponse:
     """The chart's numbers as CSV, through the same disclosure rules as every export."""
     snapshot = _snapshot(request)
-    everything = selectors.export_data(snapshot)
+    everything = selectors.export_data(snapshot, user=request.user)
     info = next((i for i in everything["indicators"] if i.code == code), None)
     if info is None:
         raise Http404("No such indicator in this snapshot")
@@ -241,6 +325,7 @@ def indicator_data_csv(request: HttpRequest, code: str) -> HttpResponse:
         comparisons={k: v for k, v in everything["comparisons"].items() if k[0] == code},
         spc={code: everything["spc"][code]} if code in everything["spc"] else {},
         contributions={k: v for k, v in everything["contributions"].items() if k[0] == code},
+        agencies=everything["agencies"],
     )
     built = timezone.localtime(snapshot.built_at)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -265,5 +350,67 @@ def agency_view(request: HttpRequest) -> HttpResponse:
             "lines": selectors.agency_view(snapshot=snapshot, agency=user.agency.short_name) if snapshot else [],
             "period": period,
             "current": current,
+        },
+    )
+
+
+# --- themes -------------------------------------------------------------------------------------------------
+class ThemeFilter(forms.Form):
+    objective = forms.ChoiceField(
+        label="Objective",
+        choices=[("", "All objectives"), *Objective.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    signal = forms.ChoiceField(
+        label="Kind of signal",
+        choices=[("", "Any kind"), *ThemeKind.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    held = forms.ChoiceField(
+        label="New or holding",
+        choices=[("", "New or holding"), ("new", "New this quarter"), ("holding", "Holding since an earlier quarter")],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+@require_safe
+def themes_page(request: HttpRequest) -> HttpResponse:
+    """Every theme of the snapshot, ranked, filtered by objective, kind of signal and new or holding (a GET form)."""
+    pk = request.GET.get("snapshot")
+    snapshot = selectors.snapshot_for(user=request.user, pk=int(pk) if pk and pk.isdigit() else None)
+    filters = ThemeFilter(request.GET)
+    chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "signal": "", "held": ""}
+    lines, total = selectors.themes_page(snapshot=snapshot, **chosen) if snapshot is not None else ([], 0)
+    return render(
+        request,
+        "dataset/themes.html",
+        {
+            "snapshot": snapshot,
+            "filters": filters,
+            "filtered": any(chosen.values()),
+            "lines": lines,
+            "total": total,
+            "can_manage": access.can_manage(request.user),
+        },
+    )
+
+
+@require_safe
+def glossary(request: HttpRequest) -> HttpResponse:
+    """What the SPC and RAG words on the pages mean, in plain English, for every signed-in reader. The numbers in it
+    come from the code that applies them, so the page cannot drift from what the build does."""
+    return render(
+        request,
+        "dataset/glossary.html",
+        {
+            "run_length": RUN_LENGTH,
+            "min_points": MIN_POINTS,
+            "steady_pp": STEADY_PP,
+            "steady_percent": STEADY_PERCENT,
+            "threshold": disclosure.THRESHOLD,
+            "rag_meanings": {str(rag.value): RAG_MEANINGS[rag] for rag in Rag},
         },
     )

@@ -4,7 +4,8 @@ A value is *present* when every figure its unit needs has been typed (zero is a 
 when it carries a reason instead, and *missing* otherwise, including when there is no return at all. Only
 the indicators an agency is expected to supply count. A return is *overdue* when it has not been submitted
 (or accepted) and today is after the due date; it was *on time* when it was first submitted on or before
-the due date, whatever happened to it afterwards.
+the due date, whatever happened to it afterwards. A quarter has an on-time rate only once its due date has
+passed: before then every agency still has time, so a rate would call those yet to submit late.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class Cell:
     overdue: bool
     on_time: bool
     counts: Counts
+    submitted: bool = False  # submitted at least once, whatever happened to it afterwards
 
     @property
     def css(self) -> str:
@@ -158,6 +160,7 @@ def cell(*, expected: Mapping[str, bool], ret: ReturnFacts | None, due_on: date,
         overdue=status not in IN and today > due_on,
         on_time=first is not None and first <= due_on,
         counts=count_values(expected, ret.values if ret else {}),
+        submitted=first is not None,
     )
 
 
@@ -167,16 +170,34 @@ class Totals:
     expected_agencies: int
     on_time: int
     counts: Counts
+    submitted: int = 0  # agencies that have submitted at all, by today
+    due_on: date | None = None  # the quarter's; None when not known, and the rate is then given as it stands
+    today: date | None = None
+
+    @property
+    def due_passed(self) -> bool:
+        """Whether the due date is behind us: from the day after it, as for an overdue return."""
+        return self.due_on is None or self.today is None or self.today > self.due_on
 
     @property
     def on_time_percent(self) -> int | None:
+        """Returns first submitted by the due date out of the expected agencies; None before the due date."""
+        if not self.due_passed:
+            return None
         return percent(self.on_time, self.expected_agencies)
 
     @property
     def on_time_words(self) -> str:
-        """`5 of 9 on time (56%)`."""
+        """`5 of 9 on time (56%)` once the due date has passed; before it, how long is left and how many are in:
+        `Due in 10 days (15 July 2020): 2 of 9 submitted so far`."""
         if not self.expected_agencies:
             return "no returns expected"
+        if self.due_on is not None and self.today is not None and not self.due_passed:
+            due = due_in_words(self.due_on, self.today)
+            return (
+                f"{due[0].upper()}{due[1:]} ({self.due_on.day} {self.due_on:%B %Y}): "
+                f"{self.submitted} of {self.expected_agencies} submitted so far"
+            )
         return f"{self.on_time} of {self.expected_agencies} on time ({self.on_time_percent}%)"
 
     @property
@@ -191,14 +212,18 @@ class Totals:
         return f"{self.counts.present} of {self.counts.expected} values present ({self.completeness_percent}%)"
 
 
-def totals(cells: Iterable[Cell]) -> Totals:
-    """On-time rate: returns first submitted by the due date out of the expected agencies. Completeness: present
-    values out of expected values, counting an agency with no return as all missing."""
+def totals(cells: Iterable[Cell], *, due_on: date | None = None, today: date | None = None) -> Totals:
+    """On-time rate: returns first submitted by the due date out of the expected agencies, once `due_on` has passed
+    (given `today`). Completeness: present values out of expected values, counting an agency with no return as all
+    missing."""
     cells = list(cells)
     return Totals(
         expected_agencies=len(cells),
         on_time=sum(c.on_time for c in cells),
         counts=sum((c.counts for c in cells), Counts()),
+        submitted=sum(c.submitted for c in cells),
+        due_on=due_on,
+        today=today,
     )
 
 
@@ -251,5 +276,5 @@ def grid(
     return Grid(
         quarters=quarters,
         rows=rows,
-        totals=[totals(row.cells[i] for row in rows) for i in range(len(quarters))],
+        totals=[totals((row.cells[i] for row in rows), due_on=q.due_on, today=today) for i, q in enumerate(quarters)],
     )

@@ -31,9 +31,9 @@ def test_a_member_reads_the_dataset_and_its_themes_and_downloads_the_xlsx(page, 
     assert "The dataset as at" in page.get_by_test_id("snapshot-label").inner_text()
     n18 = page.locator("tr[data-code='N18'] td[data-quarter='2020-21 Q1']")
     assert n18.inner_text().startswith("35.7%")
-    themes = page.locator("section", has=page.get_by_role("heading", name="Emerging themes"))
+    themes = page.locator("section", has=page.get_by_role("heading", name="Key messages for 2020-21 Q1"))
     assert "possible drift" in themes.inner_text()
-    assert "350 neglect referrals against 3,024 referrals" in themes.inner_text()
+    assert "below half of child protection plans under category neglect (62.5%)" in themes.inner_text()
     screenshot(page, "dataset-page")
 
     with page.expect_download() as download_info:

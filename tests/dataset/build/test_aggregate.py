@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from dataset.build.aggregate import aggregate, compare, compare_all
+from dataset.build.aggregate import aggregate, compare, compare_all, pro_rata
 from dataset.build.figures import AgencyFigure, IndicatorInfo, PartnershipValue
 from dataset.catalogue.periods import Quarter
 
@@ -289,3 +289,85 @@ def test_compare_all_compares_every_value_of_known_indicators():
     assert out[("N01", Q)].change_previous == D("3.0")
     assert out[("N01", Q)].change_baseline == D("3.0")
     assert out[("N01", Q - 1)].change_previous is None
+
+
+# --- year-to-date indicators ---------------------------------------------------------------------------
+def ytd(**kw: object) -> IndicatorInfo:
+    """Like N27, practitioners trained against the year's plan: adds up from April, resets each Q1."""
+    return indicator(target=D(100), red_threshold=D(60), accumulation="year_to_date", **kw)
+
+
+# 2019-20 Q1..Q4 then 2020-21 Q1: the figure climbs through the year and starts again in April.
+RESETTING = ((Q - 4, "20"), (Q - 3, "45"), (Q - 2, "70"), (Q - 1, "95"), (Q, "25"))
+
+
+def test_a_year_to_date_series_that_resets_each_april_is_not_called_worsening_in_q1_when_ahead_of_last_years_q1():
+    c = compare(indicator=ytd(), series=series(*RESETTING), quarter=Q, baseline=None)
+    assert c.direction == "improving"  # 25% against 20% in last year's Q1, not 25% against 95% in Q4
+    assert c.change_year == D("5.0")
+    assert c.change_previous is None
+    assert c.comparable
+    assert c.rag == "green"  # a quarter of the year's plan by the end of Q1 is on track
+
+
+@pytest.mark.parametrize("quarter", [Q - 3, Q - 2, Q - 1])
+def test_a_year_to_date_figure_has_no_quarter_on_quarter_change_later_in_the_year_either(quarter):
+    c = compare(indicator=ytd(), series=series(*RESETTING), quarter=quarter, baseline=None)
+    assert c.change_previous is None
+    assert c.direction == ""  # no same quarter a year earlier in this series: not compared
+
+
+def test_a_year_to_date_figure_behind_last_years_same_quarter_is_worsening():
+    c = compare(indicator=ytd(), series=series((Q - 4, "30"), (Q - 1, "95"), (Q, "25")), quarter=Q, baseline=None)
+    assert c.direction == "worsening"
+    assert c.change_year == D("-5.0")
+
+
+@pytest.mark.parametrize(
+    ("number", "target", "red"),
+    [(1, "25", "15"), (2, "50", "30"), (3, "75", "45"), (4, "100", "60")],
+)
+def test_year_to_date_rag_is_against_the_pro_rata_target_at_each_quarter(number, target, red):
+    quarter = Quarter(2020, number).index
+    assert pro_rata(ytd(), quarter) == (D(target), D(red))
+
+    def rating(value: Decimal) -> str:
+        return compare(indicator=ytd(), series=series((quarter, str(value))), quarter=quarter, baseline=None).rag
+
+    assert rating(D(target)) == "green"
+    assert rating(D(target) - D("0.1")) == "amber"
+    assert rating(D(red)) == "amber"  # on the red threshold is not worse than it
+    assert rating(D(red) - D("0.1")) == "red"
+
+
+def test_a_lower_is_better_year_to_date_count_is_rated_against_its_pro_rata_target():
+    ind = indicator("count", "lower", target=D(40), red_threshold=D(60), accumulation="year_to_date")
+    q2 = Quarter(2020, 2).index
+    assert pro_rata(ind, q2) == (D(20), D(30))
+    assert compare(indicator=ind, series=series((q2, "25")), quarter=q2, baseline=None).rag == "amber"
+    assert compare(indicator=ind, series=series((q2, "31")), quarter=q2, baseline=None).rag == "red"
+
+
+def test_a_year_to_date_quarter_compared_with_a_partial_one_a_year_earlier_is_not_compared():
+    values = series(*RESETTING, partial=(Q - 4,))
+    c = compare(indicator=ytd(), series=values, quarter=Q, baseline=None)
+    assert not c.comparable
+    assert c.direction == ""
+    assert c.change_year == D("5.0")  # the number is kept, no direction is claimed
+
+
+def test_a_year_to_date_figure_is_compared_with_the_same_quarter_of_the_baseline_year():
+    values = series(*RESETTING)
+    assert compare(indicator=ytd(), series=values, quarter=Q, baseline=Q - 4).change_baseline == D("5.0")
+    # baseline 2019-20 Q2: 2020-21 Q1 so far is compared with 2020-21 Q1 itself, the first Q1 on or after it
+    assert compare(indicator=ytd(), series=values, quarter=Q, baseline=Q - 3).change_baseline == D("0.0")
+
+
+def test_a_quarterly_indicator_is_unchanged_by_the_year_to_date_rules():
+    ind = indicator(target=D(100), red_threshold=D(60))
+    c = compare(indicator=ind, series=series(*RESETTING), quarter=Q, baseline=Q - 3)
+    assert c.change_previous == D("-70.0")  # 25 against the quarter before
+    assert c.direction == "worsening"
+    assert c.change_baseline == D("-20.0")  # against the baseline quarter itself
+    assert c.rag == "red"  # against the whole target
+    assert pro_rata(ind, Q) == (D(100), D(60))

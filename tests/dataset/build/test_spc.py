@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
-from dataset.build.figures import SpcResult
+from dataset.build.figures import ProcessChangeInfo, SpcResult
 from dataset.build.spc import xmr
 
 D = Decimal
 START = 8080  # 2020-21 Q1
 
 
-def chart(values: list[str | int], polarity: str = "higher", **kw: int) -> SpcResult:
+def chart(values: list[str | int], polarity: str = "higher", **kw) -> SpcResult:
     return xmr(code="N01", points=[(START + i, D(v)) for i, v in enumerate(values)], polarity=polarity, **kw)
 
 
@@ -164,3 +165,110 @@ def test_a_point_can_carry_several_rules():
         "The latest point shows special cause improvement "
         "(above the upper limit; 2 of 3 quarters close to the upper limit)."
     )
+
+
+# --- phases (issue 12): limits per phase, exact comparisons, a suggested phase -----------------------------------
+def changes(*at: tuple[int, str]) -> tuple[ProcessChangeInfo, ...]:
+    return tuple(ProcessChangeInfo(code="N01", quarter=START + i, reason=reason) for i, reason in at)
+
+
+def test_a_point_exactly_on_the_upper_limit_is_inside_it():
+    # Issue 12: the mean is 5902 / 20 and the mean moving range 4635 / 19, so the upper limit is exactly 944.
+    # The old Decimal arithmetic rounded the limit a hair below 944 and flagged the point.
+    series = [402, 268, 335, 134, 0, 335, 0, 134, 536, 268, 944, 469, 201, 469, 469, 67, 0, 201, 201, 469]
+    result = chart(series)
+    assert Fraction(5902, 20) + Fraction(266, 100) * Fraction(4635, 19) == 944
+    assert result.upper == D(944)
+    assert marked(result, "outside_limits") == []
+    assert result.points[10].rules == ()
+
+
+def test_a_point_exactly_on_the_two_thirds_line_is_not_beyond_it():
+    # The 15 is beyond two-thirds of the way to the upper limit; the next point is exactly on that line
+    # (mean 6883/625, mean moving range 27/15), so it is not the second of 2 of 3. A hair higher, it is.
+    series = [10, 9, 11, 9, 12, 12, 10, 12, 9, 10, 12, 15, "14.2048", 10, 10, 11]
+    on_the_line = chart(series)
+    assert Fraction(6883, 625) + Fraction(266, 100) * Fraction(27, 15) * Fraction(2, 3) == Fraction("14.2048")
+    assert marked(on_the_line, "two_of_three") == []
+    above_it = chart(series[:12] + ["14.2049"] + series[13:])
+    assert marked(above_it, "two_of_three") == [11, 12]
+
+
+def test_each_phase_has_its_own_mean_and_limits():
+    # Twelve quarters around 10, then a process change and twelve around 20: one phase each.
+    result = chart([9, 11] * 6 + [19, 21] * 6, changes=changes((12, "Neglect Strategy launched")))
+    assert [(p.start, p.end, p.reason, p.enough_data) for p in result.phases] == [
+        (START, START + 11, "", True),
+        (START + 12, START + 23, "Neglect Strategy launched", True),
+    ]
+    first, second = result.phases
+    # The moving range across the change (11 -> 19) belongs to neither phase: each has ranges of 2 only.
+    assert (first.mean, first.upper, first.lower) == (D(10), D("15.32"), D("4.68"))
+    assert (second.mean, second.upper, second.lower) == (D(20), D("25.32"), D("14.68"))
+    assert (result.mean, result.upper, result.lower) == (second.mean, second.upper, second.lower)
+    # Judged against its own phase, nothing is special; judged as one series, the step would be a shift.
+    assert all(p.rules == () for p in result.points)
+    assert marked(chart([9, 11] * 6 + [19, 21] * 6), "shift") != []
+    assert result.message == (
+        "The latest point is common cause variation: within the limits and no pattern. "
+        "Limits are those of the current phase (since 2023-24 Q1: Neglect Strategy launched)."
+    )
+
+
+def test_a_phase_with_fewer_than_twelve_points_gets_no_limits_and_its_points_are_not_judged():
+    # A lockdown in the last quarter: a phase of one point, far above the earlier limits, not called anything.
+    result = chart([9, 11] * 8 + [40], changes=changes((16, "COVID-19 lockdown")))
+    assert [p.enough_data for p in result.phases] == [True, False]
+    assert result.phases[1].mean is None and result.phases[1].upper is None
+    assert not result.enough_data and result.mean is None and result.upper is None
+    assert result.points[16].rules == () and result.points[16].assessment == ""
+    assert result.message == (
+        "The current phase (since 2024-25 Q1: COVID-19 lockdown) has 1 quarter; limits need 12. "
+        "Its points are not judged until then."
+    )
+
+
+def test_the_earlier_phase_is_still_judged_when_the_latest_is_too_short():
+    result = chart([9, 11] * 5 + [9, 30] + [10] * 3, changes=changes((12, "COVID-19 lockdown")))
+    assert result.phases[0].enough_data
+    assert marked(result, "outside_limits") == [11]
+
+
+def test_changes_before_the_first_point_or_after_the_last_are_ignored():
+    series = [10, 12] * 6
+    plain = chart(series)
+    result = chart(series, changes=changes((-3, "Before"), (12, "After")))
+    assert [(p.start, p.end, p.reason) for p in result.phases] == [(START, START + 11, "")]
+    assert (result.mean, result.upper, result.lower) == (plain.mean, plain.upper, plain.lower)
+
+
+def test_a_change_in_a_missing_quarter_starts_the_phase_at_the_next_point():
+    points = [(START + i, D(v)) for i, v in enumerate([10, 12] * 6)] + [(START + 14 + i, D(20)) for i in range(3)]
+    result = xmr(code="N01", points=points, polarity="higher", changes=changes((13, "New recording rule")))
+    assert [(p.start, p.end, p.reason) for p in result.phases] == [
+        (START, START + 11, ""),
+        (START + 13, START + 16, "New recording rule"),
+    ]
+
+
+def test_a_shift_that_persists_at_the_latest_point_suggests_a_phase_and_does_not_start_one():
+    # Five around 10, then seven at 14 to 15 to the latest point: a shift above the mean that still holds.
+    result = chart([10, 9, 10, 9, 10, 14, 15, 14, 15, 14, 15, 14])
+    assert marked(result, "shift") == [5, 6, 7, 8, 9, 10, 11]
+    assert result.suggested_start == START + 5
+    assert result.suggestion == (
+        "7 quarters in a row above the mean since 2021-22 Q2: if something changed then, record it as a process "
+        "change so the limits are recalculated."
+    )
+    assert len(result.phases) == 1  # suggested, never applied
+
+
+def test_a_shift_that_has_ended_suggests_nothing():
+    result = chart([14, 15, 14, 15, 14, 15, 14, 10, 9, 10, 9, 10])
+    assert marked(result, "shift") == [0, 1, 2, 3, 4, 5, 6]
+    assert result.suggested_start is None and result.suggestion == ""
+
+
+def test_a_series_with_too_few_points_suggests_nothing():
+    result = chart([14, 15, 14, 15, 14, 15, 14])
+    assert result.suggested_start is None and result.suggestion == ""

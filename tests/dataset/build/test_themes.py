@@ -10,9 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from dataset.build import spc as spc_module
 from dataset.build import themes as themes_module
-from dataset.build.figures import Comparison, IndicatorInfo, PartnershipValue, SpcPoint, SpcResult, Theme
-from dataset.build.themes import find_themes
+from dataset.build.figures import (
+    Comparison,
+    IndicatorInfo,
+    PartnershipValue,
+    ProcessChangeInfo,
+    RelationCheck,
+    SpcPoint,
+    SpcResult,
+    Theme,
+)
+from dataset.build.themes import KEY_MESSAGES, find_themes, key_messages
 from dataset.catalogue.periods import Quarter
 
 D = Decimal
@@ -130,6 +140,8 @@ def run(
     values: Mapping[tuple[str, int], PartnershipValue],
     comparisons: Mapping[tuple[str, int], Comparison] | None = None,
     spc: Mapping[str, SpcResult] | None = None,
+    checks: tuple[RelationCheck, ...] = (),
+    changes: Mapping[str, tuple[ProcessChangeInfo, ...]] | None = None,
 ) -> list[Theme]:
     return find_themes(
         indicators={i.code: i for i in infos},
@@ -138,6 +150,8 @@ def run(
         spc=spc or {},
         latest=LATEST,
         agencies=AGENCIES,
+        checks=checks,
+        changes=changes,
     )
 
 
@@ -165,10 +179,13 @@ def test_it_flags_possible_drift_in_neglect_cin_plans_open_more_than_12_months()
     drift = only(found, "possible_drift")
     assert drift.code == "N18"
     assert drift.severity == 3
+    # The same figures also rose in each of the last four quarters: one message, the drift leading.
     assert drift.sentence == (
         "Neglect CIN plans open more than 12 months stood at 35.7% (150 of 420) in 2020-21 Q1, against a target "
-        "of 25% (red above 35%), with no improvement on 2019-20 Q1 (33.1%): possible drift."
+        "of 25% (red above 35%), with no improvement on 2019-20 Q1 (33.1%): possible drift. Also: a sustained rise "
+        "(up 2.6 percentage points on the year, and up in 4 of the last 4 quarters)."
     )
+    assert drift.signals == ("possible_drift", "sustained_rise")
     assert drift.question == "Which plans have been open longest, and what is stopping them moving on?"
     assert drift.numbers["2020-21 Q1"] == "35.7% (150 of 420)"
     assert drift.numbers["Target"] == "25%"
@@ -264,6 +281,7 @@ def test_it_reports_the_fall_in_cp_plans_under_neglect_in_number_and_share():
         "2020-21 Q1": "62.5% (250 of 400)",
         "Change on the year": "7.7 percentage points",
         "Quarters down of the last 4": "3",
+        "Held": "New this quarter",
     }
 
 
@@ -352,31 +370,66 @@ def test_no_special_cause_theme_without_a_signal_in_the_latest_quarter(result: S
 # --- implausible values -----------------------------------------------------------------------------------------------
 
 
+# The analyst's check, as the demo holds it.
+N01_CHECK = RelationCheck(
+    code="N01",
+    other="N16",
+    at_least=D("0.5"),
+    why=(
+        "Neglect is the category of most child protection plans, so a much smaller share of referrals under neglect "
+        "suggests it is being recorded under another presenting factor at the front door (the 2020 report: 350 of "
+        "3,024 referrals)."
+    ),
+    question="Is neglect being recorded as the presenting factor at referral, or under another category?",
+)
+REFERRALS = {("N01", LATEST): pct("N01", LATEST, 350, 3024), ("N16", LATEST): pct("N16", LATEST, 250, 400)}
+
+
 def test_it_questions_neglect_referrals_far_below_the_share_of_cp_plans_under_neglect():
-    values = {("N01", LATEST): pct("N01", LATEST, 350, 3024), ("N16", LATEST): pct("N16", LATEST, 250, 400)}
-    odd = only(run(N01, N16, values=values), "implausible_value")
+    odd = only(run(N01, N16, values=REFERRALS, checks=(N01_CHECK,)), "implausible_value")
     assert odd.code == "N01"
     assert odd.sentence == (
-        "350 neglect referrals against 3,024 referrals (11.6%) in 2020-21 Q1, while 62.5% of child protection "
-        "plans are under neglect: the neglect referral figure may not be representative."
+        "Referrals where neglect is the presenting factor was 11.6% in 2020-21 Q1, below half of child protection "
+        "plans under category neglect (62.5%): the figure may not be representative. " + N01_CHECK.why
     )
     assert odd.question == "Is neglect being recorded as the presenting factor at referral, or under another category?"
     assert odd.numbers["N01 2020-21 Q1"] == "11.6% (350 of 3,024)"
     assert odd.numbers["N16 2020-21 Q1"] == "62.5% (250 of 400)"
+    assert odd.numbers["Expected at least"] == "50% of N16"
+
+
+def test_without_a_check_neglect_referrals_are_not_compared_with_cp_plans():
+    assert run(N01, N16, values=REFERRALS) == []
+
+
+def test_the_checks_factor_decides_what_is_implausible():
+    assert run(N01, N16, values=REFERRALS, checks=(replace(N01_CHECK, at_least=D("0.15")),)) == []  # 11.6 >= 9.4
+    stricter = only(
+        run(N01, N16, values=REFERRALS, checks=(replace(N01_CHECK, at_least=D("0.25")),)), "implausible_value"
+    )
+    assert "below a quarter of child protection plans under category neglect (62.5%)" in stricter.sentence
+    assert stricter.numbers["Expected at least"] == "25% of N16"
+
+
+def test_a_check_against_an_indicator_not_in_the_dataset_is_ignored():
+    assert run(N01, values=REFERRALS, checks=(N01_CHECK,)) == []
 
 
 def test_neglect_referrals_at_half_the_cp_share_or_more_are_plausible():
     values = {("N01", LATEST): pct("N01", LATEST, 320, 1000), ("N16", LATEST): pct("N16", LATEST, 250, 400)}
-    assert run(N01, N16, values=values) == []  # 32.0% against 62.5%: more than half
+    assert run(N01, N16, values=values, checks=(N01_CHECK,)) == []  # 32.0% against 62.5%: more than half
 
 
 def test_it_questions_a_percentage_far_below_its_own_history():
     values = pct_series("N13", [(92, 100), (90, 100), (94, 100), (91, 100), (60, 100)])  # 60% < 75% of 90%
     odd = only(run(N13, values=values), "implausible_value")
+    # The drop is also a fall on the year: one message, led by the doubt about the figure.
     assert odd.sentence == (
         "Neglect referrals decided within 1 working day stood at 60.0% (60 of 100) in 2020-21 Q1, well below its "
-        "lowest in the previous 4 quarters (90.0% in 2019-20 Q2): the figure may not be representative."
+        "lowest in the previous 4 quarters (90.0% in 2019-20 Q2): the figure may not be representative. Also: a "
+        "sustained fall (down 32.0 percentage points on the year, and down in 3 of the last 4 quarters)."
     )
+    assert odd.signals == ("implausible_value", "sustained_fall")
 
 
 def test_a_dip_within_a_quarter_of_the_lowest_earlier_value_is_not_questioned():
@@ -430,10 +483,155 @@ def test_marking_a_figure_not_available_is_not_a_gap():
     assert gap_run(gap_values(())) == []
 
 
+# --- one message per indicator --------------------------------------------------------------------------------------
+
+
+def concern_at_latest(code: str) -> dict[str, SpcResult]:
+    point = SpcPoint(LATEST, D("35.7"), ("outside_limits",), "concern")
+    return {code: replace(spc_result(point), code=code)}
+
+
+def test_an_indicators_signals_are_one_message_led_by_the_strongest():
+    # N18 as in the demo: drift, special cause and a sustained rise, once.
+    values = pct_series("N18", [(139, 420), (140, 420), (141, 420), (145, 420), (150, 420)])
+    (theme,) = run(N18, values=values, comparisons=rag("N18", "red"), spc=concern_at_latest("N18"))
+    assert (theme.code, theme.kind, theme.severity) == ("N18", "possible_drift", 3)
+    assert theme.signals == ("possible_drift", "sustained_rise", "special_cause")
+    assert theme.sentence.endswith(
+        ": possible drift. Also: a sustained rise (up 2.6 percentage points on the year, and up in 4 of the last 4 "
+        "quarters); special cause concern (above the upper control limit)."
+    )
+    assert theme.question == "Which plans have been open longest, and what is stopping them moving on?"
+    # The lead's figures first; the others add theirs.
+    assert theme.numbers["2020-21 Q1"] == "35.7% (150 of 420)"
+    assert theme.numbers["Change on the year"] == "2.6 percentage points"
+    assert theme.numbers["Upper control limit"] == "34.5%"
+    assert (theme.quarter, theme.objective) == (LATEST, "respond")
+
+
+def test_separate_tests_agreeing_on_a_worsening_raise_the_severity_one_step():
+    values = pct_series("N29", [(20, 101), (24, 100), (23, 100), (22, 100), (25, 105)])
+    (theme,) = run(N29, values=values, comparisons=rag("N29", "red"), spc=concern_at_latest("N29"))
+    # Each alone is medium; the rise leads the missed target, and SPC comes last, as evidence.
+    assert theme.signals == ("sustained_rise", "target_missed", "special_cause")
+    assert theme.kind == "sustained_rise" and theme.severity == 3
+    assert "Also: red against a target of 15%; special cause concern (above the upper control limit)." in (
+        theme.sentence
+    )
+
+
+def test_signals_that_do_not_agree_on_a_worsening_keep_the_leads_severity():
+    values = pct_series("N29", [(20, 101), (24, 100), (23, 100), (22, 100), (25, 105)])
+    improving = {"N29": replace(spc_result(SpcPoint(LATEST, D(26), ("shift",), "improvement")), code="N29")}
+    (theme,) = run(N29, values=values, spc=improving)
+    assert theme.signals == ("sustained_rise", "special_cause") and theme.severity == 2
+
+    # A doubtful figure questions the fall rather than agreeing with it.
+    doubtful = pct_series("N13", [(92, 100), (90, 100), (94, 100), (91, 100), (60, 100)])
+    (theme,) = run(N13, values=doubtful)
+    assert theme.signals == ("implausible_value", "sustained_fall") and theme.severity == 2
+
+
+def test_at_most_one_theme_per_indicator_and_the_data_gap_stays_apart():
+    values = {
+        **pct_series("N18", [(139, 420), (140, 420), (141, 420), (145, 420), (150, 420)]),
+        ("N13", LATEST): pct("N13", LATEST, 72, 100, expected=("CSC", "Police"), contributors=("CSC",)),
+    }
+    found = run(
+        N13, N18, values=values, comparisons={**rag("N18", "red"), **rag("N13", "red")}, spc=concern_at_latest("N18")
+    )
+    assert [(t.code, t.kind) for t in found] == [("N18", "possible_drift"), ("", "data_gap"), ("N13", "target_missed")]
+    assert found[1].signals == ("data_gap",) and found[1].objective == ""
+
+
+def test_themes_of_equal_severity_follow_the_strategys_order_of_objectives():
+    evaluate = replace(N29, code="N05")  # an Evaluate indicator with a code before N13's
+    values = {
+        **pct_series("N05", [(20, 101), (24, 100), (23, 100), (22, 100), (25, 105)]),
+        ("N13", LATEST): pct("N13", LATEST, 72, 100),
+    }
+    found = run(evaluate, N13, values=values, comparisons=rag("N13", "red"))
+    assert [(t.severity, t.code) for t in found] == [(2, "N13"), (2, "N05")]
+
+
+# --- new, or holding since ------------------------------------------------------------------------------------------
+
+
+def test_a_theme_that_did_not_hold_the_quarter_before_is_new():
+    values = pct_series("N29", [(20, 101), (24, 100), (23, 100), (22, 100), (25, 105)])
+    (theme,) = run(N29, values=values)
+    assert theme.since == theme.quarter == LATEST
+    assert theme.numbers["Held"] == "New this quarter"
+
+
+def test_it_says_how_long_a_rise_has_held():
+    # Up every quarter for ten quarters: a year-on-year rise first shows five quarters in, then holds.
+    (theme,) = run(N28, values=count_series("N28", [40, 42, 44, 46, 48, 50, 52, 54, 56, 58]))
+    assert theme.kind == "sustained_rise"
+    assert theme.since == LATEST - 5
+    assert theme.numbers["Held"] == "Holding since 2018-19 Q4 (6 quarters)"
+
+
+def test_a_different_lead_the_quarter_before_breaks_the_run():
+    values = pct_series("N18", [(100, 420), (110, 420), (120, 420), (130, 420), (140, 420), (150, 420)])
+    comparisons = {("N18", LATEST - 1): Comparison("N18", LATEST - 1, rag="red")}  # drift led then; green now
+    (theme,) = run(N18, values=values, comparisons=comparisons)
+    assert theme.kind == "sustained_rise" and theme.numbers["Held"] == "New this quarter"
+
+
+SHIFT = [295, 305, 295, 305, 295, 305, 295, 305, 295, 310, 312, 310, 312, 310, 312, 310, 312]  # per 1,000
+
+
+def test_special_cause_held_since_reads_the_series_as_it_stood_each_quarter():
+    values = pct_series("N18", [(n, 1000) for n in SHIFT])
+    points = [(q, v.value) for (_, q), v in sorted(values.items())]
+    reading = spc_module.xmr(code="N18", points=points, polarity="lower")
+    (theme,) = run(N18, values=values, spc={"N18": reading})
+    # Seven quarters above the mean now and eight the quarter before, but only six before that: a run of two.
+    assert (theme.kind, theme.since) == ("special_cause", LATEST - 1)
+    assert theme.numbers["Held"] == "Holding since 2019-20 Q4 (2 quarters)"
+
+
+def test_earlier_quarters_are_read_with_the_process_changes_started_by_then(monkeypatch):
+    calls = []
+    real = spc_module.xmr
+
+    def recording(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(spc_module, "xmr", recording)
+    values = pct_series("N18", [(n, 1000) for n in SHIFT])
+    early = ProcessChangeInfo("N18", LATEST - 8, "new recording system")
+    late = ProcessChangeInfo("N18", LATEST, "new team")
+    run(N18, values=values, spc=concern_at_latest("N18"), changes={"N18": (early, late)})
+    first = calls[0]
+    assert first["code"] == "N18" and first["polarity"] == "lower"
+    assert [q for q, _ in first["points"]] == list(range(LATEST - 16, LATEST))
+    assert first["changes"] == (early,)
+
+
+def test_a_year_to_date_indicator_is_never_read_again_by_xmr(monkeypatch):
+    monkeypatch.setattr(spc_module, "xmr", lambda **kwargs: pytest.fail("XmR on a year-to-date series"))
+    ytd = replace(N28, accumulation="year_to_date")
+    # Ahead of the same quarter a year before in each of the last four quarters (a year-to-date rise).
+    (theme,) = run(ytd, values=count_series("N28", [10, 20, 30, 40, 20, 35, 50, 70]))
+    assert theme.kind == "sustained_rise"
+
+
+def test_a_data_gap_holds_while_earlier_quarters_had_gaps_too():
+    values = gap_values(("CCG",))
+    for (code, _), value in list(values.items()):
+        values[(code, LATEST - 1)] = replace(value, quarter=LATEST - 1)
+        values[(code, LATEST - 2)] = replace(value, quarter=LATEST - 2, contributors=tuple(AGENCIES))
+    gap = only(gap_run(values), "data_gap")
+    assert gap.since == LATEST - 1 and gap.numbers["Held"] == "Holding since 2019-20 Q4 (2 quarters)"
+
+
 # --- order and purity -------------------------------------------------------------------------------------------------
 
 
-def test_themes_come_most_severe_first_then_by_indicator_code():
+def test_themes_come_most_severe_first_then_by_objective_then_by_code():
     values = {
         **pct_series("N18", [(139, 420), (150, 420)]),  # red drift: 3
         **pct_series("N29", [(20, 101), (24, 100), (23, 100), (22, 100), (25, 105)]),  # worsening rise: 2
@@ -442,7 +640,8 @@ def test_themes_come_most_severe_first_then_by_indicator_code():
         ("N13", LATEST): pct("N13", LATEST, 72, 100, expected=("CSC", "Police"), contributors=("CSC",)),  # gap: 2
     }
     comparisons = {**rag("N18", "red"), **rag("N13", "red")}
-    found = run(N01, N13, N16, N18, N29, values=values, comparisons=comparisons)
+    found = run(N01, N13, N16, N18, N29, values=values, comparisons=comparisons, checks=(N01_CHECK,))
+    # Recognise (N01), Respond (N13), Evaluate (N29); the data gap, about the collection, first among its equals.
     assert [(t.severity, t.code, t.kind) for t in found] == [
         (3, "N18", "possible_drift"),
         (2, "", "data_gap"),
@@ -451,6 +650,8 @@ def test_themes_come_most_severe_first_then_by_indicator_code():
         (2, "N29", "sustained_rise"),
         (1, "N16", "sustained_fall"),
     ]
+    assert [t.objective for t in found] == ["respond", "", "recognise", "respond", "evaluate", "quantify"]
+    assert key_messages(found) == found[:KEY_MESSAGES] and KEY_MESSAGES == 5
 
 
 def test_nothing_in_nothing_out():
@@ -466,3 +667,51 @@ def test_the_module_is_pure():
         for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""])
     }
     assert not any(name.startswith(("django", "models", "dataset.models")) for name in imported), imported
+
+
+# --- year-to-date indicators -----------------------------------------------------------------------------------------
+def _ytd_info(**overrides) -> IndicatorInfo:
+    fields = {
+        "code": "N27",
+        "title": "Practitioners trained against plan",
+        "unit": "count",
+        "polarity": "higher",
+        "objective": "recognise",
+        "target": Decimal(100),
+        "red_threshold": Decimal(60),
+        "accumulation": "year_to_date",
+    }
+    return IndicatorInfo(**(fields | overrides))
+
+
+def _ytd_values(series: dict[int, int]) -> dict[tuple[str, int], PartnershipValue]:
+    return {("N27", q): PartnershipValue(code="N27", quarter=q, value=Decimal(v)) for q, v in series.items()}
+
+
+def test_a_year_to_date_figure_that_climbs_within_each_year_is_not_a_sustained_rise():
+    """Q1 to Q4 always climbs (it adds up from April); a rise means ahead of the same quarter a year before."""
+    info = _ytd_info(target=None, red_threshold=None)
+    # 2019-20 and 2020-21 at the same pace: each quarter equals the same quarter a year earlier.
+    base = 2019 * 4
+    series = {base + i: v for i, v in enumerate([20, 45, 70, 95, 20, 45, 70, 95])}
+    themes = find_themes(
+        indicators={"N27": info}, values=_ytd_values(series), comparisons={}, spc={}, latest=base + 7, agencies={}
+    )
+    assert not any("sustained_rise" in t.signals or t.kind == "sustained_rise" for t in themes)
+
+
+def test_a_year_to_date_target_is_stated_pro_rata_for_the_quarter():
+    info = _ytd_info()
+    latest = 2020 * 4  # 2020-21 Q1: a quarter of the year's plan is due
+    values = _ytd_values({latest: 10})
+    comparisons = {("N27", latest): Comparison(code="N27", quarter=latest, rag="red")}
+    (theme,) = [
+        t
+        for t in find_themes(
+            indicators={"N27": info}, values=values, comparisons=comparisons, spc={}, latest=latest, agencies={}
+        )
+        if t.code == "N27"
+    ]
+    assert "pro-rata target of 25 by Q1 (100 by the year end)" in theme.sentence
+    assert "red below 15" in theme.sentence
+    assert theme.numbers["Target by Q1"] == "25"

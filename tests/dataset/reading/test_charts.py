@@ -242,3 +242,15 @@ def test_chart_include_renders_the_figure_as_json_data_and_no_executable_script(
     assert "alert(1)</script>" not in html
     data = re.search(r'<script id="contribution-chart-data" type="application/json">(.*?)</script>', html, re.S)
     assert json.loads(data.group(1))["data"][0]["name"] == "&lt;b onmouseover=alert(1)&gt;x&lt;/b&gt;"
+
+
+def test_a_year_to_date_target_line_climbs_to_the_target_within_each_year():
+    info = IndicatorInfo(
+        code="N27", title="Trained against plan", unit="percentage", polarity="higher", objective="recognise",
+        target=Decimal(100), accumulation="year_to_date",
+    )
+    quarters = list(range(2019 * 4, 2019 * 4 + 5))  # 2019-20 Q1 to 2020-21 Q1
+    values = {q: Decimal(20) for q in quarters}
+    figure = trend_chart(info=info, quarters=quarters, values=values, partial=set(), spc=None)
+    (target,) = [trace for trace in figure["data"] if trace.get("name", "").startswith("Target")]
+    assert target["y"] == [25, 50, 75, 100, 25]

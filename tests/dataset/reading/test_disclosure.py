@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -119,12 +121,138 @@ def test_a_shown_total_is_suppressed_only_when_its_parts_would_give_each_other_a
         assert all(text in ("c", ":") for text in part_texts.values())
 
 
+# --- an attacker who knows the rule ------------------------------------------------------------------------------
+# The strongest reader: sees every published cell and knows exactly how the group was suppressed, so can try any
+# figures for the c cells and keep those that the rule would have published as these very cells. A c is safe when
+# at least two values of it survive. Under the old rule (the complement is the smallest other part) CSC 8, EH 8,
+# Police 5 published "21, c, 8, c" and gave CSC = 8, Police = 5 back: CSC was no bigger than EH's 8, and 13 - 5.
+def republished(figures: dict[str, int | None]) -> tuple[str, dict[str, str]]:
+    return suppress_group(total=as_group(list(figures.values()))[0], parts=as_parts(figures))
+
+
+def as_parts(figures: dict[str, int | None]) -> dict[str, Decimal | None]:
+    return {name: None if n is None else Decimal(n) for name, n in figures.items()}
+
+
+def readings(truth: dict[str, int | None], *, bound: int) -> Iterator[dict[str, int | None]]:
+    """Figures for the group's c cells that a reader may try. First the true ones moved a little (one c alone when
+    the total is c too, or two c in opposite directions); then, for every way of guessing which c are small counts,
+    those from 1 to 5 and the others 0 or from 6 up to bound, adding up to the total when it is shown. The second
+    part alone is every figure up to bound; the order only makes the search quick, and whatever it finds is kept
+    only if the rule publishes it as the same cells."""
+    total_text, texts = republished(truth)
+    hidden = [name for name, text in texts.items() if text == "c"]
+    for step in range(1, bound + 1):
+        for name in hidden:
+            for delta in (step, -step):
+                if total_text == "c":
+                    yield truth | {name: truth[name] + delta}
+                for other in hidden:
+                    if other != name:
+                        yield truth | {name: truth[name] + delta, other: truth[other] - delta}
+    others_values = [0, *range(6, bound + 1)]
+    for size in range(len(hidden), -1, -1):
+        for small in itertools.combinations(hidden, size):
+            others = [name for name in hidden if name not in small]
+            for small_values in itertools.product(range(1, 6), repeat=size):
+                if total_text == "c":
+                    spread: Iterable[tuple[int, ...]] = itertools.product(others_values, repeat=len(others))
+                else:  # the c parts add up to the total less the shown parts
+                    rest = sum(truth[name] for name in hidden) - sum(small_values)
+                    spread = _ways_to_make(rest, len(others), [0, *range(6, rest + 1)])
+                for other_values in spread:
+                    yield (
+                        truth
+                        | dict(zip(small, small_values, strict=True))
+                        | dict(zip(others, other_values, strict=True))
+                    )
+
+
+def _ways_to_make(total: int, parts: int, values: list[int]) -> Iterator[tuple[int, ...]]:
+    """Every way of writing total as `parts` numbers from `values` (ascending), in order."""
+    if parts == 0:
+        if total == 0:
+            yield ()
+        return
+    for first in values:
+        if first > total:
+            return
+        for rest in _ways_to_make(total - first, parts - 1, values):
+            yield (first, *rest)
+
+
+def values_a_reader_cannot_exclude(
+    truth: dict[str, int | None], *, bound: int = 40, tries: int = 50_000
+) -> dict[str, set[int]]:
+    """For each c of the group (and the total, under TOTAL), values it can take consistent with everything the
+    reader knows: the published cells, that the parts add up to the total, and the rule. Stops once each c has two,
+    which is all the test needs, or after `tries` readings: a c left with one value then fails the test, so the cap
+    can make it stricter, never more lenient."""
+    published = republished(truth)
+    total_text, texts = published
+    known_total = None if total_text == "c" else int(total_text.replace(",", ""))
+    hidden = [name for name, text in texts.items() if text == "c"]
+    found: dict[str, set[int]] = {name: {truth[name]} for name in hidden}  # the true figures are consistent
+    if known_total is None:
+        found[TOTAL] = {sum(n for n in truth.values() if n is not None)}
+    for figures in itertools.islice(readings(truth, bound=bound), tries):
+        if any(figures[name] is not None and figures[name] < 0 for name in hidden):
+            continue
+        total = sum(n for n in figures.values() if n is not None)
+        if known_total is not None and total != known_total:
+            continue
+        if republished(figures) != published:
+            continue
+        for name in hidden:
+            found[name].add(figures[name])
+        if TOTAL in found:
+            found[TOTAL].add(total)
+        if all(len(values) >= 2 for values in found.values()):
+            break
+    return found
+
+
+# Tight groups, where a rule's choices say the most: small counts, counts just above 5, a few larger, some missing.
+small_groups = st.lists(
+    st.one_of(st.integers(0, 8), st.sampled_from([1, 5, 6, 7, 12, 13]), st.integers(0, 30), st.none()),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_groups)
+def test_a_reader_who_knows_the_rule_cannot_narrow_any_c_to_one_value(numbers):
+    truth = {f"agency{i}": n for i, n in enumerate(numbers)}
+    if all(n is None for n in numbers):
+        return
+    for name, values in values_a_reader_cannot_exclude(truth).items():
+        assert len(values) >= 2, (numbers, republished(truth), name, values)
+
+
+def test_knowing_the_rule_no_longer_gives_back_two_small_agencies():
+    # The cells are those the old rule published, but the complement no longer says it is the smallest: CSC is
+    # anything from 8 to 12 and Police anything from 1 to 5.
+    truth = {"CSC": 8, "EH": 8, "Police": 5}
+    assert republished(truth) == ("21", {"CSC": "c", "EH": "8", "Police": "c"})
+    everything = {name: set() for name in ("CSC", "Police")}
+    for csc in range(0, 14):
+        figures = truth | {"CSC": csc, "Police": 13 - csc}
+        if republished(figures) == republished(truth):
+            everything["CSC"].add(csc)
+            everything["Police"].add(13 - csc)
+    assert everything == {"CSC": set(range(8, 13)), "Police": set(range(1, 6))}
+
+
 # --- groups by example -------------------------------------------------------------------------------------------
-def test_it_suppresses_the_next_smallest_part_when_one_part_is_small():
+def test_it_suppresses_one_more_part_when_one_part_is_small():
     assert group(CSC=3, POL=20, EDU=8, HEALTH=0) == ("31", {"CSC": "c", "POL": "20", "EDU": "c", "HEALTH": "0"})
 
 
-def test_it_breaks_ties_by_name():
+def test_the_part_that_goes_with_it_is_the_first_by_name_whatever_its_size():
+    # The old rule took the smallest other part (POL's 8), which told a reader who knew it that the complement was no
+    # bigger than any part still shown. Now EDU goes, first by name, whatever its size.
+    assert group(CSC=3, POL=8, EDU=20) == ("31", {"CSC": "c", "POL": "8", "EDU": "c"})
     assert group(CSC=3, POL=12, EDU=12) == ("27", {"CSC": "c", "POL": "12", "EDU": "c"})
 
 
@@ -146,8 +274,16 @@ def test_two_small_parts_that_a_total_pins_take_a_third():
     assert group(CSC=1, POL=1, EDU=10) == ("12", {"CSC": "c", "POL": "c", "EDU": "c"})
 
 
-def test_two_small_parts_that_the_total_does_not_pin_are_enough():
-    assert group(CSC=1, POL=2, EDU=10) == ("13", {"CSC": "c", "POL": "c", "EDU": "10"})
+def test_two_small_parts_that_the_total_leaves_room_for_are_enough():
+    # 16 - 10 leaves 6 for two cells of 1 to 5: each could be anything from 1 to 5.
+    assert group(CSC=2, POL=4, EDU=10) == ("16", {"CSC": "c", "POL": "c", "EDU": "10"})
+
+
+def test_two_small_parts_that_the_total_leaves_only_two_values_take_a_third():
+    # 13 - 10 leaves 3: each is 1 or 2. That alone pins nothing, but 12 - 10 (both 1) must take a third part, and a
+    # reader who knows the rule would then know that a third part is c only when the two were 1 and 1. So a third
+    # part goes wherever a c has fewer than three values left, and its being c no longer gives one value away.
+    assert group(CSC=1, POL=2, EDU=10) == ("13", {"CSC": "c", "POL": "c", "EDU": "c"})
 
 
 def test_a_total_that_pins_every_part_is_suppressed_too():

@@ -57,7 +57,7 @@ INDICATORS = [
 # Agency counts (N01) and numerators (the ratios) per quarter; None is missing.
 N01 = [
     {"CSC": 10, "POL": 12, "EDU": 9},
-    {"CSC": 3, "POL": 20, "EDU": 8},  # CSC is small: EDU (next smallest) goes too
+    {"CSC": 3, "POL": 20, "EDU": 8},  # CSC is small: EDU (first of the others by name, not by size) goes too
     {"CSC": 4, "POL": 0, "EDU": 0},  # the total is small
     {"CSC": 7, "POL": 9, "EDU": 10},
     {"CSC": 10, "POL": 10, "EDU": 10},
@@ -203,6 +203,7 @@ def test_it_writes_four_sheets_with_their_headers(workbook):
         "SPC",
         "Benchmark",
         "Completeness (2020-21 Q2)",
+        "Partial quarters",
     ]
     notes = workbook["Notes"]
     assert [c.value for c in notes[header_row(notes, "Code")]] == list(exports.DEFINITION_COLUMNS)
@@ -238,7 +239,7 @@ def test_no_cell_anywhere_holds_a_count_from_1_to_5(workbook):
     assert data_row(workbook, "N03", LATEST, "Partnership")["value"] == pytest.approx(3.5)
 
 
-def test_the_data_sheet_suppresses_a_small_agency_and_the_next_smallest(workbook):
+def test_the_data_sheet_suppresses_a_small_agency_and_one_more(workbook):
     quarter = QUARTERS[1]
     assert data_row(workbook, "N01", quarter, "Children's Social Care")["value"] == "c"
     assert data_row(workbook, "N01", quarter, "Education")["value"] == "c"
@@ -286,7 +287,8 @@ def test_the_dataset_sheet_reads_like_the_web_page(workbook):
     assert n01[column["2019-20 Q3"] - 1].value == "c"
     assert n01[column["Completeness (2020-21 Q2)"] - 1].value == "2 of 3 agencies"
     assert n01[column["RAG"] - 1].value == "No target"
-    assert n01[column["SPC"] - 1].value == "Common cause variation"
+    # Education marked its 2020-21 Q2 figure not available: the quarter is partial, so SPC does not assess it
+    assert n01[column["SPC"] - 1].value == "Not assessed: partial quarter"
     assert "2019-20 Q1" not in column  # only the latest five quarters
     n02 = rows["N02"]
     # the previous quarter is c, so the direction would bracket it
@@ -347,6 +349,8 @@ def test_the_csv_has_exactly_the_columns_and_guards_formulas(csv_rows):
         "rag",
         "spc",
         "completeness",
+        "partial",
+        "partial_note",
     ]
     n02 = [r for r in csv_rows[1:] if r[0] == "N02"]
     assert {r[1] for r in n02} == {"'" + FORMULA_TITLE}

@@ -1,4 +1,5 @@
-"""The dataset page and exports read a snapshot in a fixed number of queries, whatever its size."""
+"""The dataset page, the indicator page and exports read a snapshot in a fixed number of queries, whatever its
+size (the agencies' commentary included)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def build(agencies: int, indicators: int, quarters: int):
                 figures = (
                     {"numerator": str(10 + q + a), "denominator": "40"} if ind.is_ratio else {"value": str(20 + i)}
                 )
-                ReturnValue.objects.create(ret=ret, indicator=ind, **figures)
+                said = f"{agency.short_name} on quarter {q}: a reason for the change." if (q + a) % 2 else ""
+                ReturnValue.objects.create(ret=ret, indicator=ind, commentary=said, **figures)
         quarter = quarter.next()
     return dataset_services.dataset_build(trigger="size test")
 
@@ -56,7 +58,7 @@ def queries(client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("page", ["page", "xlsx", "csv", "agency"])
+@pytest.mark.parametrize("page", ["page", "xlsx", "csv", "agency", "indicator"])
 def test_the_query_count_does_not_grow_with_the_data(client, analyst, page):
     def measure(size) -> int:
         snapshot = build(*size)
@@ -66,6 +68,7 @@ def test_the_query_count_does_not_grow_with_the_data(client, analyst, page):
             "agency": reverse("dataset:dataset") + "?agency=A1",
             "xlsx": reverse("dataset:dataset_export", args=[snapshot.pk, "xlsx"]),
             "csv": reverse("dataset:dataset_export", args=[snapshot.pk, "csv"]),
+            "indicator": reverse("dataset:indicator", args=["T00"]) + f"?snapshot={snapshot.pk}",
         }[page]
         return queries(client, url)
 

@@ -135,3 +135,38 @@ def test_nothing_expected_divides_by_nothing():
     assert (empty.on_time_percent, empty.completeness_percent) == (None, None)
     assert empty.on_time_words == "no returns expected"
     assert empty.completeness_words == "no values expected"
+
+
+def _nine_agencies(due_on: date, today: date, submitted_on: list[date]) -> c.Totals:
+    """Nine expected agencies; the first len(submitted_on) first submitted on those dates, the rest not at all."""
+    cells = [
+        c.cell(expected={}, ret=ReturnFacts(status="submitted", first_submitted_on=day), due_on=due_on, today=today)
+        for day in submitted_on
+    ]
+    cells += [c.cell(expected={}, ret=None, due_on=due_on, today=today) for _ in range(9 - len(submitted_on))]
+    return c.totals(cells, due_on=due_on, today=today)
+
+
+def test_before_the_due_date_there_is_no_on_time_rate_only_how_long_is_left():
+    due = date(2020, 7, 15)
+    early = [date(2020, 7, 1), date(2020, 7, 3)]
+    ten_days_before = _nine_agencies(due, date(2020, 7, 5), early)
+    assert ten_days_before.on_time_words == "Due in 10 days (15 July 2020): 2 of 9 submitted so far"
+    assert ten_days_before.on_time_percent is None
+    assert _nine_agencies(due, date(2020, 7, 14), early).on_time_words.startswith("Due tomorrow (15 July 2020)")
+    assert _nine_agencies(due, due, early).on_time_words == "Due today (15 July 2020): 2 of 9 submitted so far"
+
+
+def test_after_the_due_date_on_time_is_submitted_by_it_over_every_expected_agency():
+    due = date(2020, 7, 15)
+    # Seven were in by the due date and one a day late; one has still not submitted.
+    days = [date(2020, 7, 10)] * 6 + [due, date(2020, 7, 16)]
+    after = _nine_agencies(due, date(2020, 7, 16), days)
+    assert (after.on_time, after.submitted, after.expected_agencies) == (7, 8, 9)
+    assert after.on_time_words == "7 of 9 on time (78%)"
+    assert after.on_time_percent == 78
+
+
+def test_totals_without_a_due_date_give_the_rate_as_it_stands():
+    cells = [c.cell(expected={}, ret=ReturnFacts("submitted", DUE), due_on=DUE, today=DUE)]
+    assert c.totals(cells).on_time_words == "1 of 1 on time (100%)"

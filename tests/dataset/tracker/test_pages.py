@@ -129,9 +129,25 @@ def test_each_cell_says_the_status_in_words_and_colour_and_what_is_present(clien
     for css in ("status-draft", "status-submitted", "status-not_started"):
         assert css in html
     assert "Overdue" not in footer(page)
-    # 1 of 3 agencies submitted by the due date; 2 of 5 expected values present (CSC 1 of 3, Police 1, EH 0).
-    assert "1 of 3 on time (33%)" in footer(page)
+    # A week before the due date there is no on-time rate yet: 1 of 3 agencies has submitted so far. 2 of 5 expected
+    # values present (CSC 1 of 3, Police 1, EH 0).
+    assert "Due in 7 days (28 July 2020): 1 of 3 submitted so far" in footer(page)
+    assert "on time" not in footer(page)
     assert "2 of 5 values present (40%)" in footer(page)
+
+
+def test_the_on_time_rate_appears_only_once_the_due_date_has_passed(client, analyst, partnership):
+    for day, words in (
+        (date(2020, 7, 20), "Due in 8 days (28 July 2020): 1 of 3 submitted so far"),  # the day Police submitted
+        (date(2020, 7, 27), "Due tomorrow (28 July 2020): 1 of 3 submitted so far"),
+        (date(2020, 7, 28), "Due today (28 July 2020): 1 of 3 submitted so far"),
+        (date(2020, 7, 29), "1 of 3 on time (33%)"),  # over all three expected agencies, not those that submitted
+    ):
+        with on(day):
+            client.force_login(analyst)
+            page = client.get(TRACKER)
+        assert words in footer(page), day
+        assert ("on time" in footer(page)) is (day > date(2020, 7, 28))
 
 
 def test_overdue_appears_after_the_due_date_with_the_state_underneath(client, analyst, partnership):
