@@ -202,9 +202,11 @@ def seed_scrutiny(*, today: date) -> dict[str, int]:
                 "scale_max": 10,
             },
         )
+    # The event uses a chosen published snapshot (its pack says "data as at" that snapshot's build): the newest
+    # published one when the event is made, or when an earlier run left it on none or on an unpublished one.
     snapshot = (
         DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE, published_at__isnull=False)
-        .order_by("-published_at")
+        .order_by("-published_at", "-pk")
         .first()
     )
     event, created = ScrutinyEvent.objects.get_or_create(
@@ -219,8 +221,9 @@ def seed_scrutiny(*, today: date) -> dict[str, int]:
     if created:
         event.outcomes.set(outcomes)
         event.periods.set([p for p in (q4, q1) if p is not None])
-    elif event.snapshot is None and snapshot is not None:
+    elif snapshot is not None and (event.snapshot is None or event.snapshot.published_at is None):
         event.snapshot = snapshot
+        record_as(event, user=scrutineer, source=HistorySource.SYSTEM, reason="demo data: the published snapshot")
         event.save(update_fields=["snapshot"])
     return {"outcomes": len(outcomes), "cases": audit.cases.count(), "event": event.pk}
 
@@ -234,7 +237,7 @@ def seed_pack() -> None:
 
     event = ScrutinyEvent.objects.filter(title="September 2020 scrutiny event").first()
     scrutineer = User.objects.filter(username="scrutineer").first()
-    if event is None or scrutineer is None or event.snapshot_id is None:
+    if event is None or scrutineer is None or event.snapshot is None or event.snapshot.published_at is None:
         return
     if event.packs.exclude(status=PackStatus.FAILED).exists():
         return

@@ -28,7 +28,9 @@ urlpatterns = [
     path("events/new/", pack_views.event_create, name="event_create"),
     path("events/<int:pk>/", pack_views.event_detail, name="event_detail"),
     path("events/<int:pk>/pack/", pack_views.pack_build, name="pack_build"),
+    path("events/<int:pk>/snapshot/", pack_views.event_snapshot_switch, name="event_snapshot_switch"),
     path("packs/<int:pk>/", pack_views.pack_detail, name="pack_detail"),
     path("packs/<int:pk>/progress/", pack_views.pack_progress, name="pack_progress"),
     path("packs/<int:pk>/download/", pack_views.pack_download, name="pack_download"),
+    path("packs/<int:pk>/pdf/", pack_views.pack_pdf, name="pack_pdf"),
 ]

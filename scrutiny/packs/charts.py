@@ -2,6 +2,11 @@
 
 Plain data in (labels and the published values, None where a figure is withheld or missing), an SVG data URI out,
 so the PDF template embeds it as an <img> and WeasyPrint needs no files.
+
+They say what the web's charts say (dataset.reading.charts): the partnership's line, each SPC phase's mean and
+process limits over the quarters of that phase, special-cause points by marker shape and a text label (never by
+colour alone), the target, and partial quarters as hollow markers. The y-axis always takes in zero, so a small
+change does not look like a large one. Okabe-Ito colours, as on the web.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import matplotlib
@@ -16,38 +22,228 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.lines import Line2D  # noqa: E402
 
-LINE = "#1d70b8"
-TARGET = "#d4351c"
-UNIT_AXIS = {"percentage": "%", "rate_per_10k": "per 10,000", "count": "count", "mean": "mean"}
+BLACK = "#000000"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+GREY = "#555555"
+LINE = BLACK
+TARGET = GREEN
+UNIT_AXIS = {"percentage": "Percentage (%)", "rate_per_10k": "Rate per 10,000", "count": "Count", "mean": "Mean"}
+
+# (legend and label text, matplotlib marker, colour, label above (1) or below (-1) the point), as on the web.
+SPECIAL_CAUSE = {
+    "improvement": ("Improvement", "^", BLUE, 1),
+    "concern": ("Concern", "v", VERMILLION, -1),
+    "neutral": ("Special cause", "s", GREY, 1),
+}
+PARTIAL_NAME = "Partial: an agency missing"
+ALL_WITHHELD = "All values withheld (c) under disclosure control"
 
 
-def indicator_chart(
-    *, title: str, unit: str, labels: Sequence[str], values: Sequence[Decimal | None], target: Decimal | None = None
-) -> str:
-    """A line chart of one indicator's published values by quarter, as a data URI for an <img>.
+@dataclass(frozen=True)
+class Phase:
+    """One SPC phase in x positions (indexes into the labels), its mean and limits; None where not drawn."""
+
+    start: int
+    end: int
+    mean: Decimal | None
+    upper: Decimal | None = None
+    lower: Decimal | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Special:
+    """A special-cause point: its x position, value and assessment ("improvement", "concern" or "neutral")."""
+
+    x: int
+    value: Decimal
+    assessment: str
+
+
+def draw_indicator(
+    *,
+    title: str,
+    unit: str,
+    labels: Sequence[str],
+    values: Sequence[Decimal | None],
+    target: Decimal | None = None,
+    target_label: str = "",
+    partial: Sequence[int] = (),
+    phases: Sequence[Phase] = (),
+    special: Sequence[Special] = (),
+) -> Figure:
+    """A line chart of one indicator's published values by quarter.
 
     Withheld (`c`) and missing (`:`) quarters are gaps in the line, never plotted points: a chart must not give
-    back a figure the tables withhold.
+    back a figure the tables withhold. Partial quarters (x positions in `partial`) are hollow markers left off the
+    line, so the line never shows a rise or fall into a quarter that is not whole. Pass no phases where the
+    limits could give back a withheld value; the caller decides.
     """
-    fig = Figure(figsize=(6.4, 2.6), dpi=100)
+    fig = Figure(figsize=(6.6, 2.7), dpi=100)
     ax = fig.add_subplot()
     xs = list(range(len(labels)))
-    ys = [float(v) if v is not None else float("nan") for v in values]
-    ax.plot(xs, ys, color=LINE, marker="o", linewidth=2, markersize=4, label=title)
+    partial_set = set(partial)
+    whole = [
+        float(v) if v is not None and x not in partial_set else float("nan") for x, v in zip(xs, values, strict=True)
+    ]
+    handles: list = []
+    ax.plot(xs, whole, color=LINE, marker="o", linewidth=1.8, markersize=3.5, zorder=3)
+    handles.append(Line2D([], [], color=LINE, marker="o", markersize=3.5, linewidth=1.8, label="Partnership"))
+    shown_partial = [x for x in sorted(partial_set) if x < len(values) and values[x] is not None]
+    if shown_partial:
+        ax.plot(
+            shown_partial,
+            [float(values[x]) for x in shown_partial],  # type: ignore[arg-type]
+            linestyle="none",
+            marker="o",
+            markersize=7,
+            markerfacecolor="white",
+            markeredgecolor=LINE,
+            markeredgewidth=1.5,
+            zorder=4,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=7,
+                markerfacecolor="white",
+                markeredgecolor=LINE,
+                markeredgewidth=1.5,
+                label=PARTIAL_NAME,
+            )
+        )
+    drawn_mean = drawn_limits = False
+    for n, phase in enumerate(phases):
+        left, right = phase.start - 0.3, phase.end + 0.3
+        if phase.mean is not None:
+            ax.hlines(float(phase.mean), left, right, colors=GREY, linestyles="solid", linewidth=1, zorder=2)
+            drawn_mean = True
+        for limit in (phase.upper, phase.lower):
+            if limit is not None:
+                ax.hlines(float(limit), left, right, colors=GREY, linestyles="dashdot", linewidth=1, zorder=2)
+                drawn_limits = True
+        if n and phase.start > 0:
+            ax.axvline(phase.start - 0.5, color=GREY, linestyle=":", linewidth=0.8)
+            if phase.reason:
+                ax.annotate(
+                    phase.reason[:40],
+                    (phase.start - 0.45, 1),
+                    xycoords=("data", "axes fraction"),
+                    fontsize=5.5,
+                    color=GREY,
+                    va="top",
+                    ha="left",
+                )
+    if drawn_mean:
+        handles.append(Line2D([], [], color=GREY, linewidth=1, label="Mean"))
+    if drawn_limits:
+        handles.append(Line2D([], [], color=GREY, linewidth=1, linestyle="dashdot", label="Process limits"))
     if target is not None:
-        ax.axhline(float(target), color=TARGET, linestyle="--", linewidth=1, label=f"Target {target}")
-        ax.legend(loc="best", fontsize=7, frameon=False)
+        ax.axhline(float(target), color=TARGET, linestyle="--", linewidth=1.2, zorder=2)
+        name = f"Target {target_label or target}"
+        handles.append(Line2D([], [], color=TARGET, linestyle="--", linewidth=1.2, label=name))
+    _special_cause(ax, special, handles)
     ax.set_xticks(xs)
-    ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
+    ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=6.5)
+    ax.set_xlim(-0.6, max(len(labels) - 0.4, 0.6))
     ax.tick_params(axis="y", labelsize=7)
-    ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=8)
-    if unit == "percentage":
-        ax.set_ylim(bottom=0)
+    ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=7.5)
+    _from_zero(ax, values, phases, target)
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=6.5,
+        frameon=False,
+        borderaxespad=0,
+        handlelength=2.2,
+    )
+    fig.tight_layout(pad=0.4)
+    return fig
+
+
+def indicator_chart(**kwargs) -> str:
+    """`draw_indicator` as an SVG data URI for an <img>. Text stays text (the PDF's own font, searchable, and a
+    fraction of the size of glyph outlines)."""
+    fig = draw_indicator(**kwargs)
     out = io.BytesIO()
-    fig.savefig(out, format="svg", metadata={"Date": None})  # no timestamp: the same data draws the same SVG
+    with matplotlib.rc_context({"svg.fonttype": "none", "font.family": "DejaVu Sans"}):
+        fig.savefig(out, format="svg", metadata={"Date": None})  # no timestamp: the same data draws the same SVG
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _special_cause(ax, special: Sequence[Special], handles: list) -> None:
+    """Each kind with its own marker and a legend entry; the first point of each run of one kind labelled in
+    words too, so that the chart reads in greyscale and the labels do not pile on each other."""
+    previous: tuple[int, str] | None = None
+    for assessment, (label, marker, colour, _side) in SPECIAL_CAUSE.items():
+        points = [p for p in special if p.assessment == assessment]
+        if not points:
+            continue
+        ax.plot(
+            [p.x for p in points],
+            [float(p.value) for p in points],
+            linestyle="none",
+            marker=marker,
+            markersize=7,
+            markerfacecolor=colour,
+            markeredgecolor=BLACK,
+            markeredgewidth=0.6,
+            zorder=5,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=marker,
+                markersize=7,
+                markerfacecolor=colour,
+                markeredgecolor=BLACK,
+                markeredgewidth=0.6,
+                label=f"Special cause: {label.lower()}" if assessment != "neutral" else label,
+            )
+        )
+    for point in sorted(special, key=lambda p: p.x):
+        if point.assessment not in SPECIAL_CAUSE:
+            continue
+        label, _, _, side = SPECIAL_CAUSE[point.assessment]
+        if previous is None or previous != (point.x - 1, point.assessment):
+            ax.annotate(
+                label,
+                (point.x, float(point.value)),
+                textcoords="offset points",
+                xytext=(0, 7 * side),
+                ha="center",
+                va="bottom" if side > 0 else "top",
+                fontsize=6,
+                color="#222222",
+                annotation_clip=False,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                zorder=6,
+            )
+        previous = (point.x, point.assessment)
+
+
+def _from_zero(ax, values: Sequence[Decimal | None], phases: Sequence[Phase], target: Decimal | None) -> None:
+    """The y-axis takes in zero and every line drawn, with a little room above for labels."""
+    numbers = [float(v) for v in values if v is not None]
+    numbers += [float(x) for p in phases for x in (p.mean, p.upper, p.lower) if x is not None]
+    if target is not None:
+        numbers.append(float(target))
+    low = min([0.0, *numbers])
+    high = max([0.0, *numbers])
+    if high == low:
+        high = low + 1
+    span = high - low
+    ax.set_ylim(low - (0.12 * span if low < 0 else 0), high + 0.15 * span)

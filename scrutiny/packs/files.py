@@ -1,10 +1,10 @@
 """The evidence pack's files, built from plain data: no ORM, no request. Pure apart from rendering a template.
 
-services gathers an event's evidence into `PackData`; these builders turn it into the PDF, the workbook, the
-CSVs and the manifest, and zip them. Every figure that leaves the app goes through dataset.reading.disclosure: the
-dataset's through dataset.reading.exports (decided once per indicator and quarter, so the PDF, the workbook and the CSV
-publish the same cells), and the pack's own counts (audit grades, RAG counts, how many were heard) as groups whose
-total is the sum of their parts. Every text cell is formula-safe (set_cell, csv_text).
+services gathers an event's evidence into `PackData`; these builders turn it into the PDF (its content from
+`sections`), the workbook, the CSVs and the manifest, and zip them. Every figure that leaves the app goes through
+dataset.reading.disclosure: the dataset's through dataset.reading.exports (decided once per indicator and quarter, so
+the PDF, the workbook and the CSV publish the same cells), and the pack's own counts (audit grades, RAG counts, how
+many were heard) as groups whose total is the sum of their parts. Every text cell is formula-safe (set_cell, csv_text).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import io
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,15 +24,13 @@ from django.template.loader import render_to_string
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
 
-from dataset.build.figures import IndicatorInfo, quarter_label
+from dataset.build.figures import IndicatorInfo, PartnershipValue, SpcPhase, SpcResult, Theme, quarter_label
 from dataset.catalogue.numbers import format_value
 from dataset.cells import csv_text, set_cell
 from dataset.reading import disclosure, exports
 from dataset.reading.disclosure import Cell
 from neglect_portal.strategy import Objective
 from scrutiny.models import AUDIT_QUESTIONS, GOOD_OR_BETTER, Grade
-
-from . import charts as pack_charts
 
 PDF_NAME = "evidence-pack.pdf"
 XLSX_NAME = "evidence-pack.xlsx"
@@ -62,6 +60,7 @@ EVIDENCE_COLUMNS = (
 AUDIT_COLUMNS = ("Audit", "Quarter", "Question", *(g.label for g in GRADES), "Cases", "Good or better")
 RAG_COLUMNS = ("Agency", "Objective", "Red", "Amber", "Green", "Blue", "Total")
 SHARE_WITHHELD = "c"
+RISE_OR_FALL = frozenset({"sustained_rise", "sustained_fall"})
 PACK_DISCLOSURE_NOTES = (
     "Audit grade counts, RAG counts and the number of people heard are counts too: from 1 to 5 they are shown as "
     "c, and where one count of a group is c at least one more is, so none can be worked out from the total.",
@@ -138,6 +137,45 @@ class RagCount:
 
 
 @dataclass(frozen=True)
+class ObjectiveRag:
+    """The partnership's action RAG counts under one objective: this quarter's, and the quarter before's (None when
+    no agency had an accepted report then)."""
+
+    objective: str
+    counts: Mapping[str, int]
+    before: Mapping[str, int] | None
+
+
+@dataclass(frozen=True)
+class SpcView:
+    """How an indicator's SPC reads: its method and its phases, oldest first."""
+
+    method: str = "xmr"  # "xmr" | "year_to_date"
+    phases: tuple[SpcPhase, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An outcome in scope short of evidence: expected sources with nothing gathered, no linked actions."""
+
+    outcome: str
+    missing_sources: tuple[str, ...]
+    no_actions: bool
+    missing_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    title: str
+    held_on: date
+    agency: str
+    scale_max: int
+    respondents: int
+    mean_before: Decimal
+    mean_after: Decimal
+
+
+@dataclass(frozen=True)
 class PackData:
     event_id: int
     event_title: str
@@ -155,6 +193,15 @@ class PackData:
     rag_quarter: str
     rag_counts: tuple[RagCount, ...]
     evidence: tuple[EvidenceRow, ...]
+    snapshot_built_at: datetime | None = None  # "data as at": the snapshot's build, never the pack's
+    spc: Mapping[str, SpcView] = field(default_factory=dict)
+    # (code, quarter) -> ((agency short name, what it said), ...), from the snapshot's contributions
+    commentary: Mapping[tuple[str, int], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    ranked_themes: tuple[Theme, ...] = ()  # in rank order: the first few are the key messages
+    rag_previous_quarter: str = ""
+    objective_rags: tuple[ObjectiveRag, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    training: tuple[TrainingRow, ...] = ()
 
 
 # --- disclosure of the pack's own counts ----------------------------------------------------------------------------
@@ -237,14 +284,14 @@ class QuarterFigure:
     numerator: Cell
     denominator: Cell
     rag: str
+    partial: bool = False
+    missing: tuple[str, ...] = ()  # agencies expected but missing, by full name
+    direction: str = ""
+    spc: str = ""
 
-
-@dataclass
-class IndicatorSection:
-    info: IndicatorInfo
-    latest: list[QuarterFigure]
-    chart: str = ""
-    present: bool = True
+    @property
+    def value_text(self) -> str:
+        return f"{self.value.text} (partial)" if self.partial and self.value.shown else self.value.text
 
 
 @dataclass
@@ -255,114 +302,169 @@ class PublishedDataset:
     withheld_codes: set[str]
     comparisons: Mapping = field(default_factory=dict)
     themes: list[dict] = field(default_factory=list)
+    values: Mapping[tuple[str, int], PartnershipValue] = field(default_factory=dict)
+    spc: Mapping[str, SpcResult] = field(default_factory=dict)
+    agencies: Mapping[str, str] = field(default_factory=dict)  # short name -> full name
 
     @property
     def latest_quarters(self) -> list[int]:
         return self.quarters[-LATEST_QUARTERS:]
 
+    @property
+    def latest(self) -> int | None:
+        return self.quarters[-1] if self.quarters else None
+
+    def agency_name(self, short: str) -> str:
+        return self.agencies.get(short, short)
+
+    def partial(self, code: str, quarter: int) -> PartnershipValue | None:
+        """The value when it is partial (an expected agency missing), else None."""
+        pv = self.values.get((code, quarter))
+        return pv if pv is not None and pv.value is not None and pv.partial else None
+
+    def all_withheld(self, code: str) -> bool:
+        """Every quarter that has a value is c: nothing to draw."""
+        cells = [self.figures.get(code, q).value for q in self.quarters]
+        with_value = [c for c in cells if c.status != disclosure.MISSING]
+        return bool(with_value) and all(c.status == disclosure.SUPPRESSED for c in with_value)
+
+    def direction(self, code: str, quarter: int) -> str:
+        """Direction of travel in words, never for a partial quarter (it is not a rise or a fall) and never where
+        this quarter, the one before or the same quarter a year before is c (the change would pin it)."""
+        partial = self.partial(code, quarter)
+        if partial is not None:
+            return f"Partial ({len(partial.contributors)} of {len(partial.expected)} agencies): not compared"
+        comparison = self.comparisons.get((code, quarter))
+        if comparison is None or not comparison.direction:
+            return "Not compared"
+        if not comparison.comparable:
+            return "Not compared (partial quarter)"
+        around = (quarter, quarter - 1, quarter - 4)
+        if any(q in self.quarters and self.figures.suppressed(code, q) for q in around):
+            return disclosure.SUPPRESSED
+        return exports.DIRECTION_WORDS.get(comparison.direction, comparison.direction)
+
+    def spc_text(self, code: str, quarter: int) -> str:
+        if not self.figures.get(code, quarter).value.shown:
+            return self.figures.get(code, quarter).value.status
+        if self.partial(code, quarter) is not None:
+            return "Not assessed (partial)"
+        result = self.spc.get(code)
+        if result is None:
+            return "Not assessed"
+        if result.method == "year_to_date":
+            return "Year to date: not SPC"
+        if not result.enough_data:
+            return "Not enough data"
+        point = next((p for p in result.points if p.quarter == quarter), None)
+        if point is None:
+            return "Not assessed"
+        if not point.rules:
+            return exports.SPC_WORDS[""]
+        return exports.SPC_WORDS.get(point.assessment or "neutral", exports.SPC_WORDS["neutral"])
+
     def figure(self, code: str, quarter: int) -> QuarterFigure:
         info = self.indicators[code]
         published = self.figures.get(code, quarter)
         comparison = self.comparisons.get((code, quarter))
+        partial = self.partial(code, quarter)
         return QuarterFigure(
             label=quarter_label(quarter),
             value=published.value,
             numerator=published.numerator,
             denominator=published.denominator,
             rag=exports.rag_text(info, comparison, published.value),
+            partial=partial is not None,
+            missing=tuple(self.agency_name(a) for a in partial.missing) if partial else (),
+            direction=self.direction(code, quarter),
+            spc=self.spc_text(code, quarter),
         )
 
 
-def publish_dataset(data: Mapping) -> PublishedDataset:
-    """The dataset through disclosure, as dataset.reading.exports publishes it (the cells of the workbook and CSV)."""
+def theme_row(theme: Theme, dataset: PublishedDataset) -> dict:
+    """A theme as the pack prints it: withheld when its indicator has a c anywhere (its sentence quotes values,
+    changes and limits), and marked when the quarter it is about is partial."""
+    hidden = theme.code in dataset.withheld_codes
+    info = dataset.indicators.get(theme.code)
+    if theme.quarter is None or theme.since is None or theme.since == theme.quarter:
+        status = f"New in {quarter_label(theme.quarter)}" if theme.quarter is not None else "New"
+    else:
+        status = f"Holding since {quarter_label(theme.since)}"
+    about = theme.quarter if theme.quarter is not None else dataset.latest
+    partial = dataset.partial(theme.code, about) if theme.code and about is not None else None
+    kind = exports.KIND_WORDS.get(theme.kind, theme.kind.replace("_", " ").capitalize())
+    sentence = exports.WITHHELD_TEXT if hidden else theme.sentence
+    question = "" if hidden else theme.question
+    note = ""
+    if partial is not None:
+        names = ", ".join(dataset.agency_name(a) for a in partial.missing)
+        note = f"{quarter_label(about)} is partial: {names} did not report, so it is not a rise or a fall."
+        if theme.kind in RISE_OR_FALL or RISE_OR_FALL & set(theme.signals):
+            # A rise or a fall into a partial quarter is the missing agency, not a change: never said as one.
+            kind, question = "Partial quarter", f"When will {names} send the figures?"
+            sentence = (
+                f"{info.title if info else theme.code}: {quarter_label(about)} is partial ({len(partial.contributors)} "
+                f"of {len(partial.expected)} agencies; {names} did not report), so it is not compared with other "
+                "quarters."
+            )
+            note = "It is not a rise or a fall."
+    return {
+        "kind": kind,
+        "severity": exports.SEVERITY_WORDS.get(theme.severity, str(theme.severity)),
+        "code": theme.code,
+        "indicator": info.title if info else "",
+        "objective": objective_label(theme.objective or (info.objective if info else "")),
+        "sentence": sentence,
+        "question": question,
+        "status": status,
+        "is_new": status.startswith("New"),
+        "partial": note,
+    }
+
+
+def publish_dataset(
+    data: Mapping, *, spc: Mapping[str, SpcView] | None = None, ranked_themes: Sequence[Theme] = ()
+) -> PublishedDataset:
+    """The dataset through disclosure, as dataset.reading.exports publishes it (the cells of the workbook and CSV).
+
+    Themes keep the build's rank (the key messages first); `ranked_themes`, when given, carry their quarters."""
     indicators = {i.code: i for i in data["indicators"]}
     figures = exports.PublishedFigures(data["indicators"], data["values"], data["contributions"])
     quarters = sorted(set(data["quarters"]))
     withheld = {code for code, q in data["values"] if code in figures.units and figures.suppressed(code, q)}
+    readings = dict(data.get("spc", {}))
+    for code, view in (spc or {}).items():
+        if code in readings:
+            result = readings[code]
+            readings[code] = SpcResult(
+                code=result.code,
+                enough_data=result.enough_data,
+                message=result.message,
+                mean=result.mean,
+                upper=result.upper,
+                lower=result.lower,
+                points=result.points,
+                phases=result.phases or view.phases,
+                method=view.method or result.method,
+                suggested_start=result.suggested_start,
+                suggestion=result.suggestion,
+            )
     published = PublishedDataset(
         indicators=indicators,
         quarters=quarters,
         figures=figures,
         withheld_codes=withheld,
         comparisons=data["comparisons"],
+        values=data["values"],
+        spc=readings,
+        agencies=dict(data.get("agencies", {})),
     )
-    for theme in sorted(data["themes"], key=lambda t: (-t.severity, t.code)):
-        hidden = theme.code in withheld
-        info = indicators.get(theme.code)
-        published.themes.append(
-            {
-                "kind": exports.KIND_WORDS.get(theme.kind, theme.kind.replace("_", " ").capitalize()),
-                "severity": exports.SEVERITY_WORDS.get(theme.severity, str(theme.severity)),
-                "code": theme.code,
-                "indicator": info.title if info else "",
-                "sentence": exports.WITHHELD_TEXT if hidden else theme.sentence,
-                "question": "" if hidden else theme.question,
-            }
-        )
+    for theme in ranked_themes or data["themes"]:
+        published.themes.append(theme_row(theme, published))
     return published
 
 
-def indicator_section(dataset: PublishedDataset, code: str) -> IndicatorSection:
-    info = dataset.indicators[code]
-    latest = [dataset.figure(code, q) for q in dataset.latest_quarters]
-    series = [dataset.figures.get(code, q).value for q in dataset.quarters]
-    chart = pack_charts.indicator_chart(
-        title=f"{code} {info.title}",
-        unit=info.unit,
-        labels=[quarter_label(q) for q in dataset.quarters],
-        values=[c.value if c.shown else None for c in series],
-        target=info.target,
-    )
-    return IndicatorSection(info=info, latest=latest, chart=chart)
-
-
 # --- the PDF --------------------------------------------------------------------------------------------------------
-def pdf_context(pack: PackData, dataset: PublishedDataset, progress: Callable[[str], None] | None = None) -> dict:
-    sections = {}
-    outcomes = []
-    for outcome in pack.outcomes:
-        indicators = []
-        for code in outcome.codes:
-            if code not in dataset.indicators:
-                continue
-            if code not in sections:
-                if progress:
-                    progress(f"Drawing the chart for {code}")
-                sections[code] = indicator_section(dataset, code)
-            indicators.append(sections[code])
-        outcomes.append(
-            {
-                "outcome": outcome,
-                "indicators": indicators,
-                "missing_codes": [c for c in outcome.codes if c not in dataset.indicators],
-                "voice_children": [e for e in outcome.evidence if e.source == "voice_children"],
-                "voice_practitioners": [e for e in outcome.evidence if e.source == "voice_practitioners"],
-                "observations": [e for e in outcome.evidence if e.source == "observation"],
-            }
-        )
-    appendix = [
-        {
-            "info": info,
-            "cells": [dataset.figures.get(code, q).value.text for q in dataset.latest_quarters],
-        }
-        for code, info in sorted(dataset.indicators.items())
-    ]
-    return {
-        "pack": pack,
-        "themes": dataset.themes,
-        "outcomes": outcomes,
-        "audits": [audit_summary(a) for a in pack.audits],
-        "grades": GRADES,
-        "appendix": appendix,
-        "appendix_quarters": [quarter_label(q) for q in dataset.latest_quarters],
-        "definitions": sorted(dataset.indicators.values(), key=lambda i: i.code),
-        "unit_labels": exports.UNIT_LABELS,
-        "symbols": disclosure.SYMBOLS,
-        "disclosure_notes": (*exports.DISCLOSURE_NOTES, *PACK_DISCLOSURE_NOTES),
-        "rag_words": RAG_WORDS,
-    }
-
-
 def pdf_bytes(context: Mapping) -> bytes:
     from weasyprint import HTML  # heavy: imported only where a PDF is made
 
@@ -438,9 +540,8 @@ def evidence_rows(pack: PackData) -> list[list[object]]:
 def xlsx_bytes(pack: PackData) -> bytes:
     """The dataset workbook from dataset.reading.exports (Dataset, Data, Themes, Notes) plus the pack's own sheets."""
     data = pack.dataset
-    body = exports.export_xlsx(
-        snapshot_label=pack.snapshot_label, built_at=pack.built_at.strftime("%d %B %Y %H:%M"), **data
-    )
+    built = pack.snapshot_built_at or pack.built_at  # the dataset's build, as the dataset's own workbook says
+    body = exports.export_xlsx(snapshot_label=pack.snapshot_label, built_at=built.strftime("%d %B %Y %H:%M"), **data)
     wb = load_workbook(io.BytesIO(body))
     rag = wb.create_sheet(RAG_SHEET)
     _rows(rag, RAG_COLUMNS, rag_rows(pack), (30, 14, 8, 8, 8, 8, 8))
@@ -495,6 +596,7 @@ def manifest(pack: PackData, files: Mapping[str, bytes]) -> bytes:
         "event": {"id": pack.event_id, "title": pack.event_title, "held_on": pack.held_on.isoformat()},
         "version": pack.version,
         "snapshot_id": pack.snapshot_id,
+        "data_as_at": pack.snapshot_built_at.isoformat() if pack.snapshot_built_at else None,
         "built_by": pack.built_by,
         "built_at": pack.built_at.isoformat(),
         "files": [

@@ -4,32 +4,58 @@ A pack is asked for on the event page (`requests.pack_request`: the next version
 the request commits) and built by the worker (`pack_build`): progress is committed step by step so the page can poll
 it, and the ZIP is written whole in one transaction at the end. A complete pack never changes; rebuilding makes a
 new version.
+
+An event uses a chosen published snapshot. A pack keeps the snapshot it was asked for with; the event moves to a
+newer published one only when a person asks (`event_snapshot_switch`, offered on the event page), never by itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from actionplans.models import ActionUpdate
+from actionplans.models import ActionUpdate, ProgressReport
+from actionplans.summary import counting
 from agencies.models import User
+from dataset.build.figures import SpcPhase
 from dataset.history import record_as
-from dataset.models import DatasetSnapshot, HistorySource, ReportingPeriod, SnapshotStatus
+from dataset.models import (
+    DatasetContribution,
+    DatasetSnapshot,
+    DatasetSpc,
+    HistorySource,
+    ReportingPeriod,
+    SnapshotStatus,
+)
 from dataset.reading import selectors as dataset_selectors
 from neglect_portal.lifecycle import State
+from neglect_portal.strategy import Objective
 from scrutiny import selectors
-from scrutiny.models import Audit, EvidenceItem, EvidencePack, EvidenceSource, ImpactOutcome, PackStatus, ScrutinyEvent
+from scrutiny.models import (
+    Audit,
+    EvidenceItem,
+    EvidencePack,
+    EvidenceSource,
+    ImpactOutcome,
+    PackStatus,
+    ScrutinyEvent,
+    TrainingSession,
+)
 
 from . import files as packs
+from . import sections
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +92,33 @@ def pack_content(*, user: User, pk: int) -> EvidencePack:
 
 
 def event_packs(event: ScrutinyEvent) -> list[EvidencePack]:
-    return list(event.packs.select_related("requested_by").defer("content").order_by("-version"))
+    return list(event.packs.select_related("requested_by", "snapshot").defer("content").order_by("-version"))
 
 
 def snapshots_for_events() -> QuerySet[DatasetSnapshot]:
-    return DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-built_at", "-pk")
+    """Published snapshots only, for the analyst too: a pack leaves the app, and readers see published data, so a
+    pack's figures must be ones readers could check on the dashboards."""
+    return DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE, published_at__isnull=False).order_by(
+        "-built_at", "-pk"
+    )
 
 
 def default_snapshot() -> DatasetSnapshot | None:
-    return (
-        DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE, published_at__isnull=False)
-        .order_by("-published_at", "-pk")
-        .first()
-    )
+    return snapshots_for_events().order_by("-published_at", "-pk").first()
+
+
+def newer_snapshot(event: ScrutinyEvent) -> DatasetSnapshot | None:
+    """The newest published snapshot built after the event's, if there is one: the event page offers to switch
+    to it. None when the event's is the newest (or the event has none: the form chooses one)."""
+    if event.snapshot_id is None:
+        return None
+    newest = snapshots_for_events().first()
+    if newest is None or newest.pk == event.snapshot_id:
+        return None
+    current = event.snapshot
+    if (newest.built_at, newest.pk) <= (current.built_at, current.pk):
+        return None
+    return newest
 
 
 @dataclass(frozen=True)
@@ -104,14 +144,14 @@ def snapshot_codes(snapshot: DatasetSnapshot | None) -> set[str]:
     return {raw["code"] for raw in snapshot.meta.get("indicators", [])}
 
 
-def evidence_grid(event: ScrutinyEvent) -> list[GridRow]:
+def evidence_grid(event: ScrutinyEvent, snapshot: DatasetSnapshot | None = None) -> list[GridRow]:
     """Outcomes by the five sources: what has been gathered, and what an outcome expects but lacks.
 
-    Data: the outcome's linked indicators present in the event's snapshot. Audit: audits of the quarters covered.
-    The others: evidence items linked to the outcome, by source.
+    Data: the outcome's linked indicators present in the snapshot (the event's unless another is given). Audit:
+    audits of the quarters covered. The others: evidence items linked to the outcome, by source.
     """
     outcomes = list(event.outcomes.prefetch_related("indicators").order_by("position", "pk"))
-    codes = snapshot_codes(event.snapshot)
+    codes = snapshot_codes(snapshot or event.snapshot)
     audits = Audit.objects.filter(period__in=event.periods.all()).count()
     items: Counter = Counter()
     for source, outcome_id in EvidenceItem.objects.filter(outcomes__in=outcomes).values_list("source", "outcomes__id"):
@@ -157,6 +197,24 @@ class PackRefused(Exception):
     pass
 
 
+@transaction.atomic
+def event_snapshot_switch(*, event: ScrutinyEvent, snapshot_id: int, acting_user: User) -> ScrutinyEvent:
+    """Move the event onto a newer published snapshot, recorded with its reason. Only ever asked for by a person:
+    a pack keeps the snapshot it was built from, and an event never moves by itself."""
+    selectors.require_editor(acting_user)
+    locked = ScrutinyEvent.objects.select_for_update(of=("self",)).select_related("snapshot").get(pk=event.pk)
+    newer = newer_snapshot(locked)
+    if newer is None or newer.pk != snapshot_id:
+        raise PackRefused(
+            "That is not the newest published snapshot any more (or the event already uses it): look again at the "
+            "event before switching."
+        )
+    locked.snapshot = newer
+    record_as(locked, user=acting_user, source=HistorySource.FORM, reason=f"switched to the newer snapshot {newer}")
+    locked.save()
+    return locked
+
+
 # --- building it ------------------------------------------------------------------------------------------------------
 def _progress(pack_id: int, percent: int, step: str) -> None:
     """Committed at once (the build runs outside a transaction), so the polling page sees it."""
@@ -184,14 +242,8 @@ def _latest_rags(action_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     return out
 
 
-def _rag_counts() -> tuple[str, list[packs.RagCount]]:
-    """Agency by objective RAG counts from the latest quarter's accepted action-plan reports."""
-    period = (
-        ReportingPeriod.objects.filter(progress_reports__status=State.ACCEPTED)
-        .distinct()
-        .order_by("-year", "-quarter")
-        .first()
-    )
+def _rag_counts(period: ReportingPeriod | None) -> tuple[str, list[packs.RagCount]]:
+    """Agency by objective RAG counts from the quarter's accepted action-plan reports."""
     if period is None:
         return "", []
     grid: dict[tuple[str, str], Counter] = {}
@@ -227,6 +279,8 @@ def gather(pack: EvidencePack) -> packs.PackData:
     snapshot = pack.snapshot
     if snapshot is None or snapshot.status != SnapshotStatus.COMPLETE:
         raise PackRefused("The event's dataset snapshot is not a complete build; choose another on the event.")
+    if snapshot.published_at is None:
+        raise PackRefused("The event's dataset snapshot is not published; a pack uses a published snapshot only.")
     outcomes = list(
         event.outcomes.prefetch_related("indicators", "actions__plan__agency", "evidence__agency").order_by(
             "position", "pk"
@@ -281,8 +335,10 @@ def gather(pack: EvidencePack) -> packs.PackData:
             for c in audit.cases.select_related("agency").order_by("case_reference")
         )
         audits.append(packs.AuditData(audit.title, audit.period.label, audit.scope, cases))
-    rag_quarter, rag_counts = _rag_counts()
+    rag_period, previous_period = _rag_periods(periods)
+    rag_quarter, rag_counts = _rag_counts(rag_period)
     built = timezone.localtime(snapshot.built_at)
+    dataset = dataset_selectors.export_data(snapshot)
     return packs.PackData(
         event_id=event.pk,
         event_title=event.title,
@@ -294,12 +350,149 @@ def gather(pack: EvidencePack) -> packs.PackData:
         built_at=timezone.localtime(),
         snapshot_id=snapshot.pk,
         snapshot_label=f"Partnership Neglect Dataset as at {built:%d %B %Y}",
-        dataset=dataset_selectors.export_data(snapshot),
+        dataset=dataset,
         outcomes=tuple(outcome_data),
         audits=tuple(audits),
         rag_quarter=rag_quarter,
         rag_counts=tuple(rag_counts),
         evidence=tuple(_evidence_row(item) for item in evidence),
+        snapshot_built_at=built,
+        spc=_spc_views(snapshot),
+        commentary=_commentary(snapshot),
+        ranked_themes=tuple(dataset["themes"]),
+        rag_previous_quarter=previous_period.label if previous_period else "",
+        objective_rags=_objective_rags(rag_period, previous_period),
+        gaps=_gaps(event, snapshot),
+        training=_training(periods),
+    )
+
+
+def _decimal(text: object) -> Decimal | None:
+    return None if text in (None, "") else Decimal(str(text))
+
+
+def _spc_views(snapshot: DatasetSnapshot) -> dict[str, packs.SpcView]:
+    """Each indicator's SPC method and phases as the snapshot stored them (numbers as text in JSON)."""
+    out = {}
+    for row in DatasetSpc.objects.filter(snapshot=snapshot).only("code", "method", "phases"):
+        phases = tuple(
+            SpcPhase(
+                start=int(raw["start"]),
+                end=int(raw["end"]),
+                reason=raw.get("reason") or "",
+                enough_data=bool(raw.get("enough_data")),
+                mean=_decimal(raw.get("mean")),
+                upper=_decimal(raw.get("upper")),
+                lower=_decimal(raw.get("lower")),
+            )
+            for raw in (row.phases or [])
+        )
+        out[row.code] = packs.SpcView(method=row.method or "xmr", phases=phases)
+    return out
+
+
+def _commentary(snapshot: DatasetSnapshot) -> dict[tuple[str, int], tuple[tuple[str, str], ...]]:
+    """What each agency said about its figures, as accepted into the snapshot."""
+    out: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    rows = (
+        DatasetContribution.objects.filter(snapshot=snapshot)
+        .exclude(commentary="")
+        .order_by("code", "quarter", "agency")
+        .values_list("code", "quarter", "agency", "commentary")
+    )
+    for code, quarter, agency, text in rows:
+        if text.strip():
+            out.setdefault((code, quarter), []).append((agency, text.strip()))
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def _rag_periods(periods: list[ReportingPeriod]) -> tuple[ReportingPeriod | None, ReportingPeriod | None]:
+    """The latest quarter with accepted action-plan reports up to the event's last quarter (any, when it covers
+    none), and the one before it: the RAG the event looks at, and what it moved from."""
+    accepted = ReportingPeriod.objects.filter(progress_reports__status=State.ACCEPTED).distinct()
+    if periods:
+        last = periods[-1]
+        accepted = accepted.filter(Q(year__lt=last.year) | Q(year=last.year, quarter__lte=last.quarter))
+    found = list(accepted.order_by("-year", "-quarter")[:2])
+    return (found[0] if found else None), (found[1] if len(found) > 1 else None)
+
+
+def _rated(period: ReportingPeriod) -> list[counting.Rated]:
+    updates = ActionUpdate.objects.filter(report__period=period, report__status=State.ACCEPTED).values_list(
+        "report__agency__short_name", "action__objective", "rag"
+    )
+    return [counting.Rated(agency, objective, rag) for agency, objective, rag in updates]
+
+
+def _objective_rags(period: ReportingPeriod | None, previous: ReportingPeriod | None) -> tuple[packs.ObjectiveRag, ...]:
+    """The partnership's RAG counts by objective, counted as the RAG summary counts them (actionplans.summary):
+    movement compared only for agencies that had an accepted report the quarter before."""
+    if period is None:
+        return ()
+    reported = set(
+        ProgressReport.objects.filter(period=period, status=State.ACCEPTED).values_list("agency__short_name", flat=True)
+    )
+    compared = (
+        set(
+            ProgressReport.objects.filter(period=previous, status=State.ACCEPTED).values_list(
+                "agency__short_name", flat=True
+            )
+        )
+        if previous is not None
+        else set()
+    )
+    objectives = [o.value for o in Objective]
+    cells = counting.grid(
+        current=_rated(period),
+        previous=_rated(previous) if previous is not None else [],
+        agencies=sorted(reported),
+        objectives=objectives,
+        compared=compared,
+    )
+    totals = counting.totals(cells, objectives)
+    return tuple(
+        packs.ObjectiveRag(
+            objective=o,
+            counts={r: totals[o].counts[r] for r in counting.RAGS},
+            before=None if totals[o].before is None else {r: totals[o].before[r] for r in counting.RAGS},
+        )
+        for o in objectives
+    )
+
+
+def _gaps(event: ScrutinyEvent, snapshot: DatasetSnapshot) -> tuple[packs.Gap, ...]:
+    """Outcomes in scope that expect evidence they lack, or have no linked action, against the pack's snapshot."""
+    codes = snapshot_codes(snapshot)
+    labels = dict(EvidenceSource.choices)
+    gaps = []
+    for row in evidence_grid(event, snapshot):
+        missing = tuple(labels.get(c.source, c.source) for c in row.cells if c.missing)
+        no_actions = not row.outcome.actions.exists()
+        absent = tuple(sorted(i.code for i in row.outcome.indicators.all() if i.code not in codes))
+        if missing or no_actions or absent:
+            gaps.append(packs.Gap(row.outcome.title, missing, no_actions, absent))
+    return tuple(gaps)
+
+
+def _training(periods: list[ReportingPeriod]) -> tuple[packs.TrainingRow, ...]:
+    """Training sessions held in the quarters the event covers."""
+    if not periods:
+        return ()
+    window = Q()
+    for period in periods:
+        window |= Q(held_on__gte=period.start, held_on__lte=period.end)
+    sessions = TrainingSession.objects.filter(window).select_related("agency").order_by("held_on", "title")
+    return tuple(
+        packs.TrainingRow(
+            title=t.title,
+            held_on=t.held_on,
+            agency=t.agency.name if t.agency else "",
+            scale_max=t.scale_max,
+            respondents=t.respondents,
+            mean_before=t.mean_before,
+            mean_after=t.mean_after,
+        )
+        for t in sessions
     )
 
 
@@ -340,9 +533,9 @@ def pack_build(*, pack_id: int) -> EvidencePack:
 def _build_files(pack: EvidencePack) -> dict[str, bytes]:
     _progress(pack.pk, 5, "Gathering the evidence")
     data = gather(pack)
-    dataset = packs.publish_dataset(data.dataset)
+    dataset = packs.publish_dataset(data.dataset, spc=data.spc, ranked_themes=data.ranked_themes)
     _progress(pack.pk, 15, "Drawing the charts")
-    context = packs.pdf_context(data, dataset)
+    context = sections.pdf_context(data, dataset)
     _progress(pack.pk, 35, "Writing the PDF")
     pdf = packs.pdf_bytes(context)
     _progress(pack.pk, 70, "Writing the workbook")
@@ -359,7 +552,16 @@ def _build_files(pack: EvidencePack) -> dict[str, bytes]:
     return files
 
 
-def download_name(pack: EvidencePack) -> str:
+def download_name(pack: EvidencePack, extension: str = "zip") -> str:
     from django.utils.text import slugify
 
-    return f"evidence-pack-{slugify(pack.event.title) or pack.event_id}-v{pack.version}.zip"
+    return f"evidence-pack-{slugify(pack.event.title) or pack.event_id}-v{pack.version}.{extension}"
+
+
+def pack_pdf(pack: EvidencePack) -> bytes:
+    """The PDF out of the stored ZIP, byte for byte the file the manifest lists."""
+    with zipfile.ZipFile(io.BytesIO(bytes(pack.content))) as archive:
+        try:
+            return archive.read(packs.PDF_NAME)
+        except KeyError as missing:
+            raise Http404("This pack has no PDF") from missing

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from dataset.models import ReportingPeriod
@@ -49,8 +50,13 @@ editors_only = _only(selectors.require_editor)
 
 class SnapshotChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        published = " (published)" if obj.published_at else " (not published)"
-        return f"{obj}{published}"
+        return f"{obj} (published {timezone.localtime(obj.published_at):%d %B %Y})"
+
+
+class SwitchForm(forms.Form):
+    """The newer snapshot the person was shown: if another was published since, the switch is refused."""
+
+    snapshot = forms.IntegerField(min_value=1)
 
 
 class EventForm(forms.ModelForm):
@@ -65,8 +71,8 @@ class EventForm(forms.ModelForm):
     snapshot = SnapshotChoice(
         queryset=pack_services.snapshots_for_events(),
         label="Dataset snapshot",
-        help_text="The dataset build the event uses; its numbers are the dashboards'. The latest published one "
-        "is chosen for you.",
+        help_text="The published dataset build the event uses; its numbers are the dashboards'. The latest "
+        "published one is chosen for you.",
     )
 
     class Meta:
@@ -130,6 +136,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sources": list(EvidenceSource),
             "grid": pack_services.evidence_grid(event),
             "packs": pack_services.event_packs(event),
+            "newer_snapshot": pack_services.newer_snapshot(event),
             "can_edit": selectors.can_edit(request.user),
         },
     )
@@ -145,6 +152,27 @@ def pack_build(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
         return redirect(event)
     messages.success(request, f"Version {pack.version} of the evidence pack is being built.")
+    return redirect("scrutiny:pack_detail", pk=pack.pk)
+
+
+@editors_only
+@require_POST
+def event_snapshot_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    event = pack_services.event_for_edit(user=request.user, pk=pk)
+    form = SwitchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the newer snapshot on the event page to switch to it.")
+        return redirect(event)
+    try:
+        pack = requests.pack_request_on_newer_snapshot(
+            event=event, snapshot_id=form.cleaned_data["snapshot"], acting_user=request.user
+        )
+    except pack_services.PackRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(event)
+    messages.success(
+        request, f"The event now uses {pack.snapshot}. Version {pack.version} of the evidence pack is being built."
+    )
     return redirect("scrutiny:pack_detail", pk=pack.pk)
 
 
@@ -174,6 +202,18 @@ def pack_download(request: HttpRequest, pk: int) -> HttpResponse:
     pack = pack_services.pack_content(user=request.user, pk=pk)
     response = HttpResponse(bytes(pack.content), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{pack_services.download_name(pack)}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@readers_only
+@require_safe
+def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pack's PDF on its own, from the stored ZIP: the same permission check as the ZIP."""
+    pack = pack_services.pack_content(user=request.user, pk=pk)
+    response = HttpResponse(pack_services.pack_pdf(pack), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pack_services.download_name(pack, "pdf")}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

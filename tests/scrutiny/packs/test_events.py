@@ -200,6 +200,8 @@ def _urls(event, pack) -> dict[str, str]:
         "pack_detail": reverse("scrutiny:pack_detail", args=[pack.pk]),
         "pack_progress": reverse("scrutiny:pack_progress", args=[pack.pk]),
         "pack_download": reverse("scrutiny:pack_download", args=[pack.pk]),
+        "pack_pdf": reverse("scrutiny:pack_pdf", args=[pack.pk]),
+        "event_snapshot_switch": reverse("scrutiny:event_snapshot_switch", args=[event.pk]),
     }
 
 
@@ -208,7 +210,7 @@ def _expected(persona: str, name: str, method: str) -> int:
         return 404
     if name in ("event_create",):
         return (200 if method == "get" else 400) if persona in EDITORS else 404
-    if name == "pack_build":
+    if name in ("pack_build", "event_snapshot_switch"):
         return (405 if method == "get" else 302) if persona in EDITORS else 404
     return 200 if method == "get" else 405
 

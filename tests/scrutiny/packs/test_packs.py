@@ -68,7 +68,7 @@ def check_manifest(built, demo_event):
     for name, content in files.items():
         assert listed[name]["size"] == len(content)
         assert listed[name]["sha256"] == hashlib.sha256(content).hexdigest()
-    assert manifest["snapshot_id"] == demo_event.snapshot_id
+    assert manifest["snapshot_id"] == demo_event.snapshot_id and manifest["data_as_at"]
     assert manifest["version"] == 1 and manifest["event"]["title"] == "September 2020 scrutiny event"
     assert manifest["built_by"] and manifest["built_at"]
     assert built.sha256 == hashlib.sha256(bytes(built.content)).hexdigest() and built.size == len(built.content)
@@ -80,8 +80,19 @@ def check_pdf(built, demo_event):
     for outcome in demo_event.outcomes.all():
         assert " ".join(outcome.title.split()) in text
     assert "35.7%" in text
-    assert "Summary of emerging themes" in text and "Appendix C: disclosure control" in text
+    assert "Emerging themes, ranked" in text and "Appendix C: disclosure control" in text
     assert "MAA-2020-07-01" in text or "Findings" in text
+    # A two-page summary first, then the detail.
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    summary = " ".join(pages[:2])
+    assert "Key messages" in pages[0] and "Data as at" in pages[0] and "Held on 24 September 2020" in pages[0]
+    for objective in ("Recognise", "Respond", "Quantify", "Evaluate"):
+        assert objective in summary
+    assert "The audit: headline findings" in summary and "Voice of children and young people" in summary
+    assert "Evidence gaps" in summary
+    assert pages[2].startswith("Contents") and "Outcome 1:" not in summary
+    assert "All values withheld (c) under disclosure control" in text  # N19: every value is c
+    assert "(partial)" in text  # N07's last quarter: an agency missing
 
 
 def check_workbook(built):
