@@ -8,16 +8,18 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from agencies.models import Agency, User
 from dataset.catalogue import numbers
+from dataset.catalogue.periods import Quarter
 from dataset.history import record_as
 from dataset.models import (
     BuildRequest,
@@ -32,6 +34,7 @@ from dataset.models import (
     ProcessChange,
     RelationshipCheck,
     ReportingPeriod,
+    Return,
     ReturnValue,
     SnapshotStatus,
 )
@@ -70,8 +73,62 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
+# Bump when the fingerprint's recipe changes: an old snapshot's fingerprint then simply fails to match once.
+FINGERPRINT_VERSION = 1
+
+
+def _rows(model: type[models.Model]) -> list[tuple]:
+    """Every column of a small table, in primary-key order."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    return list(model.objects.order_by("pk").values_list(*names))
+
+
+def inputs_fingerprint(*, today: date | None = None) -> str:
+    """A cheap key for everything `gather_inputs` reads, in a handful of small queries.
+
+    The small tables (agencies, indicators and their suppliers, quarters open by `today`, process changes,
+    relationship checks, settings) are read whole. The large one, accepted values, is stood for by its
+    returns: every saved change to a return's values bumps `Return.version` (`returns.services`), and
+    versions only go up, so a return reopened and accepted again never looks as it did. The latest history
+    id of each small table only goes up too, so an edit undone between two builds still moves the key.
+    Values edited behind the services' back (raw SQL) are not seen: `build_dataset --force` for those.
+    Equal fingerprints: same inputs. Different: maybe different, so the build gathers and compares
+    `inputs_hash`, which stays the truth.
+    """
+    today = today or timezone.localdate()
+    accepted = Return.objects.filter(status=State.ACCEPTED, period__opens_on__lte=today)
+    parts = {
+        "recipe": FINGERPRINT_VERSION,
+        "quarters": list(
+            ReportingPeriod.objects.filter(opens_on__lte=today).order_by("pk").values_list("pk", "year", "quarter")
+        ),
+        "returns": list(
+            accepted.order_by("pk").values_list("pk", "agency_id", "period_id", "version", "revision", "updated_at")
+        ),
+        "values": ReturnValue.objects.filter(ret__status=State.ACCEPTED, ret__period__opens_on__lte=today).aggregate(
+            n=Count("pk"), top=Max("pk")
+        ),
+        "agencies": _rows(Agency),
+        "indicators": _rows(Indicator),
+        "suppliers": list(
+            Indicator.suppliers.through.objects.order_by("pk").values_list("pk", "indicator_id", "agency_id")
+        ),
+        "process_changes": _rows(ProcessChange),
+        "checks": _rows(RelationshipCheck),
+        # load(), as gather_inputs does: the one row is created by the first build, before it is fingerprinted.
+        "settings": (DatasetSettings.load().baseline_id,),
+        "history": [
+            m.history.aggregate(top=Max("history_id"))["top"]
+            for m in (Agency, Indicator, ReportingPeriod, ProcessChange, RelationshipCheck, DatasetSettings)
+        ],
+    }
+    # repr of ints, strings, Decimals, dates and datetimes is exact and stable: enough for a cache key.
+    return hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
+
+
 def gather_inputs(*, today=None) -> BuildInputs:
-    """Everything a build reads, in a fixed number of queries."""
+    """Everything a build reads, in a fixed number of queries. Accepted values are read as plain tuples over
+    the join, never as model instances: a large partnership has a quarter of a million of them."""
     today = today or timezone.localdate()
     agencies = {a.short_name: a.name for a in Agency.objects.order_by("name")}
     active = set(Agency.objects.filter(active=True).values_list("short_name", flat=True))
@@ -95,36 +152,68 @@ def gather_inputs(*, today=None) -> BuildInputs:
             suppliers=tuple(sorted(a.short_name for a in ind.suppliers.all() if a.short_name in active)),
             accumulation=ind.accumulation,
         )
-    quarters = sorted(p.as_quarter.index for p in ReportingPeriod.objects.filter(opens_on__lte=today))
+    quarters = sorted(
+        Quarter(year, number).index
+        for year, number in ReportingPeriod.objects.filter(opens_on__lte=today).values_list("year", "quarter")
+    )
+    # The same few texts ("0", "12", "420") repeat across agencies and quarters: parse each once. Decimals are
+    # immutable, so sharing one between figures is safe.
+    parsed: dict[str, Decimal | None] = {}
+
+    def number(text: str) -> Decimal | None:
+        try:
+            return parsed[text]
+        except KeyError:
+            found = parsed[text] = _number(text)
+            return found
+
+    rows = (
+        ReturnValue.objects.filter(ret__status=State.ACCEPTED, indicator__active=True, ret__period__opens_on__lte=today)
+        .order_by()  # sorted below, in Python: the database's collation need not be Python's
+        .values_list(
+            "indicator__code",
+            "ret__agency__short_name",
+            "ret__period__year",
+            "ret__period__quarter",
+            "numerator",
+            "denominator",
+            "value",
+            "not_available_reason",
+            "commentary",
+        )
+    )
     figures = [
         AgencyFigure(
-            code=v.indicator.code,
-            agency=v.ret.agency.short_name,
-            quarter=v.ret.period.as_quarter.index,
-            numerator=_number(v.numerator),
-            denominator=_number(v.denominator),
-            value=_number(v.value),
-            not_available=v.not_available_reason,
-            commentary=v.commentary.strip(),
+            code=code,
+            agency=agency,
+            quarter=year * 4 + number_in_year - 1,  # periods.Quarter.index, without building a Quarter
+            numerator=number(numerator),
+            denominator=number(denominator),
+            value=number(value),
+            not_available=not_available,
+            commentary=commentary.strip(),
         )
-        for v in ReturnValue.objects.filter(
-            ret__status=State.ACCEPTED, indicator__active=True, ret__period__opens_on__lte=today
-        ).select_related("indicator", "ret__agency", "ret__period")
+        for code, agency, year, number_in_year, numerator, denominator, value, not_available, commentary in (
+            rows.iterator(chunk_size=5000)
+        )
     ]
     figures.sort(key=lambda f: (f.code, f.quarter, f.agency))
     expected = {(code, q): info.suppliers for code, info in indicators.items() for q in quarters}
     baseline_period = DatasetSettings.load().baseline
     changes: dict[str, list[ProcessChangeInfo]] = {}
-    for change in ProcessChange.objects.filter(indicator__active=True).select_related("indicator", "period"):
-        changes.setdefault(change.indicator.code, []).append(
-            ProcessChangeInfo(code=change.indicator.code, quarter=change.period.as_quarter.index, reason=change.reason)
+    for code, year, number_in_year, reason in ProcessChange.objects.filter(indicator__active=True).values_list(
+        "indicator__code", "period__year", "period__quarter", "reason"
+    ):
+        changes.setdefault(code, []).append(
+            ProcessChangeInfo(code=code, quarter=Quarter(year, number_in_year).index, reason=reason)
         )
     checks = tuple(
-        RelationCheck(code=c.indicator.code, other=c.compared_with.code, at_least=c.at_least, why=c.why,
-                      question=c.question)
-        for c in RelationshipCheck.objects.filter(active=True, indicator__active=True, compared_with__active=True)
-        .select_related("indicator", "compared_with")
+        RelationCheck(code=code, other=other, at_least=at_least, why=why, question=question)
+        for code, other, at_least, why, question in RelationshipCheck.objects.filter(
+            active=True, indicator__active=True, compared_with__active=True
+        )
         .order_by("indicator__code", "compared_with__code")
+        .values_list("indicator__code", "compared_with__code", "at_least", "why", "question")
     )
     return BuildInputs(
         indicators=indicators,
@@ -175,21 +264,66 @@ def compute(inputs: BuildInputs) -> BuildResult:
     return BuildResult(values=values, comparisons=comparisons, spc=readings, themes=found)
 
 
-def _canonical(obj) -> str:
-    def default(o):
-        if isinstance(o, Decimal):
-            return format(o.normalize(), "f") if o == o.to_integral_value() else str(o.normalize())
-        if hasattr(o, "__dataclass_fields__"):
-            return asdict(o)
-        if isinstance(o, set | frozenset):
-            return sorted(o)
-        raise TypeError(type(o))
+def _decimal_text(number: Decimal) -> str:
+    normal = number.normalize()
+    return format(normal, "f") if number == number.to_integral_value() else str(normal)
 
-    return json.dumps(obj, default=default, sort_keys=True, separators=(",", ":"))
+
+# Field names per dataclass, looked up once: `dataclasses.asdict` deep-copies every value of every figure, which
+# was most of a large build's hashing time. A shallow dict of the same fields encodes to the same JSON, because
+# the encoder comes back here for each nested dataclass and Decimal.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _json_default(o):
+    if isinstance(o, Decimal):
+        return _decimal_text(o)
+    names = _FIELD_NAMES.get(type(o))
+    if names is None:
+        if not hasattr(o, "__dataclass_fields__"):
+            if isinstance(o, set | frozenset):
+                return sorted(o)
+            raise TypeError(type(o))
+        names = _FIELD_NAMES[type(o)] = tuple(f.name for f in fields(o))
+    return {name: getattr(o, name) for name in names}
+
+
+def _canonical(obj) -> str:
+    return json.dumps(obj, default=_json_default, sort_keys=True, separators=(",", ":"))
+
+
+# Long lists are encoded and hashed this many items at a time, so the whole text of a large build's figures is
+# never held at once.
+_CHUNK = 5000
+
+
+def _feed(digest, obj, *, top: bool = True) -> None:
+    """Hash exactly the text `_canonical(obj)` would give, without building all of it: the top-level mapping key
+    by key, and long lists in chunks (the JSON of a list is its chunks' JSON, brackets trimmed, joined by commas)."""
+    if top and isinstance(obj, dict) and all(isinstance(key, str) for key in obj):
+        digest.update(b"{")
+        for i, key in enumerate(sorted(obj)):
+            if i:
+                digest.update(b",")
+            digest.update(json.dumps(key).encode())
+            digest.update(b":")
+            _feed(digest, obj[key], top=False)
+        digest.update(b"}")
+    elif isinstance(obj, list | tuple) and len(obj) > _CHUNK:
+        digest.update(b"[")
+        for start in range(0, len(obj), _CHUNK):
+            if start:
+                digest.update(b",")
+            digest.update(_canonical(obj[start : start + _CHUNK])[1:-1].encode())
+        digest.update(b"]")
+    else:
+        digest.update(_canonical(obj).encode())
 
 
 def _sha(obj) -> str:
-    return hashlib.sha256(_canonical(obj).encode()).hexdigest()
+    digest = hashlib.sha256()
+    _feed(digest, obj)
+    return digest.hexdigest()
 
 
 def inputs_hash(inputs: BuildInputs) -> str:
@@ -223,19 +357,29 @@ def current_snapshot() -> DatasetSnapshot | None:
 
 
 def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
-    """Build the dataset now. Same inputs as the current snapshot: that snapshot is returned unchanged."""
+    """Build the dataset now. Same inputs as the current snapshot: that snapshot is returned unchanged.
+
+    The cheap fingerprint is compared first, so a build that finds nothing changed (the nightly one) reads a
+    few small queries, not every accepted value. It is taken before gathering: if anything changes while the
+    build runs, the stored fingerprint is older than the inputs, and the next build gathers again."""
     started = timezone.now()
     try:
-        inputs = gather_inputs()
+        today = timezone.localdate()
+        fingerprint = inputs_fingerprint(today=today)
+        current = current_snapshot()
+        if current and not force and current.meta.get("fingerprint") == fingerprint:
+            return current
+        inputs = gather_inputs(today=today)
         key = inputs_hash(inputs)
         current = current_snapshot()
         if current and current.inputs_hash == key and not force:
+            _remember_fingerprint(current, fingerprint)
             return current
         result = compute(inputs)
         pause = float(getattr(settings, "DATASET_BUILD_PAUSE", 0) or 0)
         if pause:  # fault injection for the redelivery test: a window in which to kill the worker mid-build
             time.sleep(pause)
-        return _write(inputs=inputs, result=result, key=key, trigger=trigger, started=started)
+        return _write(inputs=inputs, result=result, key=key, fingerprint=fingerprint, trigger=trigger, started=started)
     except Exception as error:  # recorded for the analyst, then re-raised so the job shows as failed
         log.exception("dataset build failed")
         DatasetSnapshot.objects.create(
@@ -247,8 +391,20 @@ def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
         raise
 
 
+def _remember_fingerprint(snapshot: DatasetSnapshot, fingerprint: str) -> None:
+    """Something the build reads changed without changing its inputs (an indicator setting the build ignores,
+    an edit undone): note the new fingerprint on the snapshot, so the next build need not gather to find that
+    out again. The only change made to a snapshot after it is written besides publishing it: a cache key, not
+    content."""
+    if snapshot.meta.get("fingerprint") != fingerprint:
+        snapshot.meta = {**snapshot.meta, "fingerprint": fingerprint}
+        DatasetSnapshot.objects.filter(pk=snapshot.pk).update(meta=snapshot.meta)
+
+
 @transaction.atomic
-def _write(*, inputs: BuildInputs, result: BuildResult, key: str, trigger: str, started: datetime) -> DatasetSnapshot:
+def _write(
+    *, inputs: BuildInputs, result: BuildResult, key: str, fingerprint: str, trigger: str, started: datetime
+) -> DatasetSnapshot:
     snapshot = DatasetSnapshot.objects.create(
         status=SnapshotStatus.COMPLETE,
         started_at=started,
@@ -258,15 +414,18 @@ def _write(*, inputs: BuildInputs, result: BuildResult, key: str, trigger: str, 
         content_hash=content_hash(result),
         latest_quarter=inputs.quarters[-1] if inputs.quarters else None,
         baseline_quarter=inputs.baseline,
-        meta=json.loads(
-            _canonical(
-                {
-                    "indicators": list(inputs.indicators.values()),
-                    "agencies": inputs.agencies,
-                    "quarters": inputs.quarters,
-                }
-            )
-        ),
+        meta={
+            **json.loads(
+                _canonical(
+                    {
+                        "indicators": list(inputs.indicators.values()),
+                        "agencies": inputs.agencies,
+                        "quarters": inputs.quarters,
+                    }
+                )
+            ),
+            "fingerprint": fingerprint,
+        },
     )
     rows = []
     for (code, quarter), pv in sorted(result.values.items()):
