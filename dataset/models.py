@@ -217,6 +217,9 @@ class Return(models.Model):
     class Meta:
         ordering = ["-period__year", "-period__quarter", "agency__name"]
         constraints = [models.UniqueConstraint(fields=["agency", "period"], name="one_return_per_agency_quarter")]
+        # (agency, period) is indexed by its constraint; readers of every agency (members, the tracker, the build)
+        # ask for one status across quarters.
+        indexes = [models.Index(fields=["status", "period"], name="return_status_period")]
 
     def __str__(self) -> str:
         return f"{self.agency} return for {self.period}"
@@ -474,7 +477,10 @@ class DatasetValue(models.Model):
 class DatasetContribution(models.Model):
     """One agency's accepted figure inside a partnership value."""
 
-    snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="contributions")
+    # Not indexed alone: both indexes below start with the snapshot.
+    snapshot = models.ForeignKey(
+        DatasetSnapshot, on_delete=models.CASCADE, related_name="contributions", db_index=False
+    )
     code = models.CharField(max_length=10)
     quarter = models.IntegerField()
     agency = models.CharField(max_length=40, help_text="Short name at build time.")
@@ -486,6 +492,12 @@ class DatasetContribution(models.Model):
 
     class Meta:
         ordering = ["code", "quarter", "agency"]
+        indexes = [
+            # An indicator's page and a cell's detail: one indicator within a snapshot.
+            models.Index(fields=["snapshot", "code", "quarter", "agency"], name="contrib_snapshot_code_quarter"),
+            # The dataset page and an agency's view: the latest few quarters (of one agency) within a snapshot.
+            models.Index(fields=["snapshot", "quarter", "agency"], name="contrib_snap_quarter_agency"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.code} in quarter {self.quarter}"

@@ -595,11 +595,12 @@ def indicator_page(
     values = {v.quarter: v for v in DatasetValue.objects.filter(snapshot=snapshot, code=code, quarter__in=quarters)}
     reading = DatasetSpc.objects.filter(snapshot=snapshot, code=code).first()
     own = user.agency.short_name if getattr(user, "agency_id", None) else None
-    contributions = [
-        c
-        for c in DatasetContribution.objects.filter(snapshot=snapshot, code=code, quarter__in=quarters)
-        if contributions_visible_to(user, c.agency, own)
-    ]
+    # Snapshot and code in SQL, so the (snapshot, code, quarter, agency) index finds the rows; an agency lead's
+    # own agency too, so nobody else's figures are even read.
+    found = DatasetContribution.objects.filter(snapshot=snapshot, code=code, quarter__in=quarters)
+    if not access.can_read_all(user):
+        found = found.filter(agency=own) if own else found.none()
+    contributions = [c for c in found if contributions_visible_to(user, c.agency, own)]
     spc = None
     if reading is not None:
         points = tuple(

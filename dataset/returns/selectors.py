@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 
 from agencies import access
 from agencies.models import Agency, User
+from dataset.catalogue.periods import Quarter
 from dataset.catalogue.selectors import period_edit_block_reason
 from dataset.models import Indicator, ReportingPeriod, Return, ReturnValue
 from neglect_portal.lifecycle import State
@@ -135,22 +136,34 @@ def value_input(
     )
 
 
+_FIGURES = ("numerator", "denominator", "value", "not_available_reason")
+
+
 def accepted_history(*, ret: Return, indicators: list[Indicator]) -> dict[str, dict[int, Decimal]]:
-    """This agency's computed values from accepted returns of earlier quarters: {code: {quarter index: value}}."""
-    period = ret.period
-    earlier = Q(ret__period__year__lt=period.year) | Q(
-        ret__period__year=period.year, ret__period__quarter__lt=period.quarter
+    """This agency's computed values from accepted returns of the HISTORY_QUARTERS quarters before this one:
+    {code: {quarter index: value}}. One query of plain rows, however many years of returns there are."""
+    quarter = ret.period.as_quarter
+    oldest = quarter
+    for _ in range(validation.HISTORY_QUARTERS):
+        oldest = oldest.previous()
+    before = Q(ret__period__year__lt=quarter.year) | Q(
+        ret__period__year=quarter.year, ret__period__quarter__lt=quarter.number
     )
-    values = (
-        ReturnValue.objects.filter(earlier, ret__agency_id=ret.agency_id, ret__status=State.ACCEPTED)
-        .filter(indicator__in=indicators)
-        .select_related("indicator", "ret__period")
+    from_oldest = Q(ret__period__year__gt=oldest.year) | Q(
+        ret__period__year=oldest.year, ret__period__quarter__gte=oldest.number
+    )
+    by_pk = {i.pk: i for i in indicators}
+    rows = (
+        ReturnValue.objects.filter(before, from_oldest, ret__agency_id=ret.agency_id, ret__status=State.ACCEPTED)
+        .filter(indicator_id__in=list(by_pk))
+        .values_list("indicator_id", "ret__period__year", "ret__period__quarter", *_FIGURES)
     )
     out: dict[str, dict[int, Decimal]] = defaultdict(dict)
-    for v in values:
-        computed = validation.computed_value(value_input(v.indicator, v))
+    for indicator_id, year, number, *figures in rows:
+        indicator = by_pk[indicator_id]
+        computed = validation.computed_value(value_input(indicator, None, dict(zip(_FIGURES, figures, strict=True))))
         if computed is not None:
-            out[v.indicator.code][v.ret.period.as_quarter.index] = computed
+            out[indicator.code][Quarter(year, number).index] = computed
     return out
 
 
@@ -167,6 +180,22 @@ def validation_history(ret: Return, past: dict[str, dict[int, Decimal]]) -> dict
     }
 
 
+def _values_and_indicators(ret: Return) -> tuple[dict[int, ReturnValue], list[Indicator]]:
+    """The stored values by indicator id, and the indicators the page shows: those expected of the agency, and any
+    since-retired one that has a value here (it stays visible). In the page's order: by objective, then code."""
+    stored = {v.indicator_id: v for v in ret.values.select_related("indicator")}
+    indicators = {i.pk: i for i in expected_indicators(agency=ret.agency)}
+    for v in stored.values():
+        indicators.setdefault(v.indicator_id, v.indicator)
+    order = {o.value: n for n, o in enumerate(Objective)}
+    return stored, sorted(indicators.values(), key=lambda i: (order.get(i.objective, len(order)), i.code))
+
+
+def return_indicators(*, ret: Return) -> list[Indicator]:
+    """The indicators of the return's page, in its order, without reading any history: for building its form."""
+    return _values_and_indicators(ret)[1]
+
+
 def return_rows(
     *, ret: Return, overrides: dict[str, dict] | None = None, row_numbers: dict[str, int] | None = None
 ) -> tuple[list[ObjectiveGroup], validation.Problems]:
@@ -174,13 +203,9 @@ def return_rows(
 
     `overrides` are typed-but-unsaved inputs (a refused save, or an uploaded file in its dry run): they are
     validated and shown instead of what is stored. `row_numbers` (code -> spreadsheet row) puts the row in
-    each message, for uploads.
+    each message, for uploads. A fixed number of queries, however long the agency's history.
     """
-    stored = {v.indicator_id: v for v in ret.values.select_related("indicator")}
-    indicators = {i.pk: i for i in expected_indicators(agency=ret.agency)}
-    for v in stored.values():  # a value of a since-retired indicator stays visible
-        indicators.setdefault(v.indicator_id, v.indicator)
-    ordered = sorted(indicators.values(), key=lambda i: i.code)
+    stored, ordered = _values_and_indicators(ret)
     past = accepted_history(ret=ret, indicators=ordered)
     history = validation_history(ret, past)
     quarter = ret.period.as_quarter

@@ -39,6 +39,9 @@ _UNIT_NOUN: dict[str, str] = {"count": "count", "percentage": "percentage", "rat
 _MAD_SCALE = Decimal("1.4826")  # makes the MAD estimate the standard deviation when values are roughly normal
 _OUTLIER_MADS = 3
 _MIN_HISTORY = 4
+# Q02 reads the agency's usual range from at most this many earlier quarters (three years): recent practice, and a
+# page whose cost does not grow with ten years of returns. Q01 and the page's "same quarter last year" fall inside it.
+HISTORY_QUARTERS = 12
 _SMALL_DENOMINATOR = 10
 
 
@@ -67,6 +70,9 @@ class ValueInput:
 
 @dataclass(frozen=True)
 class ValueHistory:
+    """An indicator's accepted values before this quarter: the previous quarter's (Q01) and, oldest first, those
+    of up to HISTORY_QUARTERS earlier quarters (Q02)."""
+
     previous: Decimal | None = None
     previous_label: str = "the previous quarter"
     earlier: tuple[Decimal, ...] = ()
@@ -203,9 +209,9 @@ RULES: tuple[Rule, ...] = (
         "Q02",
         QUERY,
         "Outside the agency's usual range",
-        "With at least four earlier quarters, the value is more than three scaled median absolute deviations from "
-        "the agency's median (or differs from it when the earlier values barely vary). Check the figures; if they "
-        "are right, explain in the commentary why this quarter is different.",
+        "With at least four earlier quarters (of the last twelve), the value is more than three scaled median "
+        "absolute deviations from the agency's median (or differs from it when the earlier values barely vary). "
+        "Check the figures; if they are right, explain in the commentary why this quarter is different.",
     ),
     Rule(
         "Q03",

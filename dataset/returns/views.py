@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -13,6 +14,8 @@ from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_st
 
 from . import selectors, services, validation
 from .forms import AcceptManyForm, ReasonForm, ReturnFilterForm, ReturnValuesForm, VersionForm, field_name
+
+RETURNS_PER_PAGE = 50
 
 
 @require_safe
@@ -29,11 +32,14 @@ def return_list(request: HttpRequest) -> HttpResponse:
     if user.agency_id and access.can_edit(user, user.agency):
         started = set(returns.values_list("period_id", flat=True))
         to_start = [p for p in selectors.open_periods() if p.pk not in started and not p.is_locked()]
+    # A page at a time: "All quarters" of a large partnership is thousands of returns. The links keep the filters.
+    page = Paginator(filters.apply(returns), RETURNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "dataset/return_list.html",
         {
-            "returns": filters.apply(returns),
+            "returns": page.object_list,
+            "page": page,
             "filters": filters,
             "to_start": to_start,
             "can_manage": access.can_manage(user),
@@ -90,8 +96,8 @@ def return_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _indicators(ret) -> list:
-    groups, _ = selectors.return_rows(ret=ret)
-    return [row.indicator for group in groups for row in group.rows]
+    # Only the form's fields: the rows, with their history, are read once, by _form_page.
+    return selectors.return_indicators(ret=ret)
 
 
 def _form_page(request, ret, form, *, status=200, conflict=None, overrides=None, notice=None) -> HttpResponse:

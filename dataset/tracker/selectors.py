@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Min
+from django.db.models import Max, Min, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -33,18 +33,23 @@ class Expected:
     indicators: dict[str, bool]  # code -> is a ratio
 
 
+def supplying_agencies() -> list[Agency]:
+    """Active agencies that supply at least one active indicator, by name. One query."""
+    return list(Agency.objects.filter(active=True, indicators__active=True).distinct().order_by("name"))
+
+
 def expected_agencies() -> list[Expected]:
-    """Active agencies that supply at least one active indicator, by name, with what they supply. One query."""
+    """Active agencies that supply at least one active indicator, by name, with what they supply. Two queries; the
+    links (agencies x indicators) are read as plain rows, not model instances."""
+    supplied: dict[int, dict[str, bool]] = defaultdict(dict)
     links = (
         Indicator.suppliers.through.objects.filter(indicator__active=True, agency__active=True)
-        .select_related("agency", "indicator")
-        .order_by("agency__name", "indicator__code")
+        .order_by("indicator__code")
+        .values_list("agency_id", "indicator__code", "indicator__unit")
     )
-    found: dict[int, Expected] = {}
-    for link in links:
-        item = found.setdefault(link.agency_id, Expected(link.agency, {}))
-        item.indicators[link.indicator.code] = link.indicator.unit in RATIO_UNITS
-    return list(found.values())
+    for agency_id, code, unit in links:
+        supplied[agency_id][code] = unit in RATIO_UNITS
+    return [Expected(agency, supplied[agency.pk]) for agency in supplying_agencies()]
 
 
 def current_period(*, today: date | None = None) -> ReportingPeriod | None:
@@ -129,16 +134,11 @@ def return_facts(*, period_ids: list[int]) -> dict[tuple[int, int], tuple[int, c
     )
     first = _first_submissions(period_ids)
     figures: dict[int, dict[str, completeness.Figures]] = defaultdict(dict)
-    values = ReturnValue.objects.filter(ret__period_id__in=period_ids).values(
+    values = ReturnValue.objects.filter(ret__period_id__in=period_ids).values_list(
         "ret_id", "indicator__code", "numerator", "denominator", "value", "not_available_reason"
     )
-    for v in values:
-        figures[v["ret_id"]][v["indicator__code"]] = completeness.Figures(
-            numerator=v["numerator"],
-            denominator=v["denominator"],
-            value=v["value"],
-            not_available_reason=v["not_available_reason"],
-        )
+    for ret_id, code, numerator, denominator, value, reason in values:
+        figures[ret_id][code] = completeness.Figures(numerator, denominator, value, reason)
     out = {}
     for r in returns:
         # Returns made before history was kept fall back on their (latest) submission time.
@@ -228,24 +228,31 @@ def outstanding(*, periods: list[ReportingPeriod], today: date) -> list[Outstand
     `periods`, in the quarters' order and then by agency name. Five queries whatever the size."""
     if not periods:
         return []
-    expected = expected_agencies()
+    expected = supplying_agencies()
     period_ids = [p.pk for p in periods]
     statuses = {
         (r["agency_id"], r["period_id"]): r["status"]
         for r in Return.objects.filter(period_id__in=period_ids).values("agency_id", "period_id", "status")
     }
-    leads = lead_lists(agency_ids=[e.agency.pk for e in expected])
-    latest: dict[tuple[int, int], Reminder] = {}
-    for reminder in Reminder.objects.filter(period_id__in=period_ids, agency__isnull=False).order_by("created_at"):
-        latest[(reminder.agency_id, reminder.period_id)] = reminder
+    leads = lead_lists(agency_ids=[agency.pk for agency in expected])
+    # Only the latest reminder of each agency and quarter, not every one sent (reminders are only ever added, so the
+    # latest is the highest id).
+    last_ids = (
+        Reminder.objects.filter(period_id__in=period_ids, agency__isnull=False)
+        .order_by()
+        .values("agency_id", "period_id")
+        .annotate(last=Max("pk"))
+        .values("last")
+    )
+    latest = {(r.agency_id, r.period_id): r for r in Reminder.objects.filter(pk__in=Subquery(last_ids))}
     out = []
     for period in periods:
-        for item in expected:
-            key = (item.agency.pk, period.pk)
+        for agency in expected:
+            key = (agency.pk, period.pk)
             status = statuses.get(key, completeness.NOT_STARTED)
             if status in completeness.IN:
                 continue
-            out.append(Outstanding(item.agency, period, status, leads.get(item.agency.pk, []), latest.get(key), today))
+            out.append(Outstanding(agency, period, status, leads.get(agency.pk, []), latest.get(key), today))
     return out
 
 

@@ -148,3 +148,40 @@ def test_return_pages_have_an_accessible_outline(client, request, csc_return, cs
         response = client.get(url)
         assert response.status_code == 200, url
         assert_accessible_outline(url, outline(response))
+
+
+def test_the_returns_list_pages_at_50_and_keeps_its_filters(client, analyst, csc, police):
+    from dataset.catalogue.periods import Quarter, default_dates
+    from dataset.models import ReportingPeriod
+    from tests.factories import AgencyFactory
+
+    agencies = [csc, police, AgencyFactory(name="Early Help", short_name="EH")]
+    quarter = Quarter(2010, 1)
+    for _ in range(41):
+        opens, due, locks = default_dates(quarter)
+        period = ReportingPeriod.objects.create(
+            year=quarter.year, quarter=quarter.number, opens_on=opens, due_on=due, locks_on=locks
+        )
+        for agency in agencies:
+            Return.objects.create(agency=agency, period=period, status=State.ACCEPTED)
+        quarter = quarter.next()
+    Return.objects.filter(period=period).update(status=State.SUBMITTED)  # the latest quarter's: not accepted
+    client.force_login(analyst)
+    query = {"period": "", "status": State.ACCEPTED}  # All quarters, accepted: 40 x 3 = 120 returns
+    seen, pages = [], []
+    response = client.get(reverse("dataset:return_list"), query)
+    while True:
+        page = response.content.decode()
+        pages.append(re.search(r"Page (\d+) of (\d+)", page).groups())
+        rows = re.findall(r'<th scope="row"><a href="([^"]+)"', page)
+        seen += rows
+        assert re.search(r'<option value="accepted" selected>', page)  # the filter is still shown as chosen
+        following = re.search(r'rel="next" href="([^"]+)"', page)
+        if not following:
+            break
+        link = following.group(1).replace("&amp;", "&")
+        assert "status=accepted" in link and "period=" in link
+        response = client.get(reverse("dataset:return_list") + link)
+    assert pages == [("1", "3"), ("2", "3"), ("3", "3")]
+    assert len(seen) == len(set(seen)) == 120
+    assert 'rel="prev"' in page and "returns 101 to 120 of 120" in page

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from agencies.models import Sector
 from dataset.catalogue.periods import Quarter, default_dates
-from dataset.models import Indicator, Polarity, ReportingPeriod, Return, ReturnValue, Unit
+from dataset.models import Indicator, Polarity, Reminder, ReminderKind, ReportingPeriod, Return, ReturnValue, Unit
 from dataset.returns import services
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
@@ -266,4 +266,31 @@ def test_the_number_of_queries_does_not_grow_with_agencies_or_quarters(client, a
         with CaptureQueriesContext(connection) as large:
             page = client.get(TRACKER)
     assert len(_columns(page)) == 6 and page.content.decode().count("1 of 2 present, 1 not available") == 36
+    assert len(large.captured_queries) == len(small.captured_queries), [q["sql"] for q in large.captured_queries]
+
+
+def test_the_chase_list_costs_the_same_however_many_agencies_and_reminders(client, analyst, db):
+    indicator = count_indicator("Q1")
+    client.force_login(analyst)
+
+    def grow(agencies: int, reminders: int) -> None:
+        period = ReportingPeriod.objects.get()
+        for n in range(indicator.suppliers.count(), indicator.suppliers.count() + agencies):
+            agency = AgencyFactory(name=f"Agency {n}", short_name=f"A{n}")
+            UserFactory(username=f"lead{n}", agency=agency)
+            indicator.suppliers.add(agency)
+            for day in range(reminders):
+                Reminder.objects.create(
+                    kind=ReminderKind.MANUAL, agency=agency, period=period, occasion=date(2020, 7, 1 + day)
+                )
+
+    with on(date(2020, 7, 20)):
+        make_period(2020, 1)
+        grow(agencies=2, reminders=1)
+        with CaptureQueriesContext(connection) as small:
+            assert client.get(reverse("dataset:chase_list")).status_code == 200
+        grow(agencies=6, reminders=5)
+        with CaptureQueriesContext(connection) as large:
+            page = client.get(reverse("dataset:chase_list")).content.decode()
+    assert page.count("Agency ") >= 8
     assert len(large.captured_queries) == len(small.captured_queries), [q["sql"] for q in large.captured_queries]
