@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-test lint check-deploy serve clean
+.PHONY: demo test install install-test lint check-deploy serve clean bench-data bench bench-smoke
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,21 @@ lint: install-test
 check-deploy: install
 	DEBUG=off SECRET_KEY='ci-only-7c1f0a9e3b2d4c8f6a5e1d0b9c8a7f6e5d4c3b2a1f0e9d8c7b6a5' \
 	ALLOWED_HOSTS=portal.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+# Issue 13's bench: a generated large partnership in its own PostgreSQL database (dropped and made again), then
+# every figure side by side; writes bench/results.json and bench/results.md. BENCH_PG names the server.
+BENCH_SCALE ?= large
+
+bench-data: install
+	$(PY) -m bench.generate --scale $(BENCH_SCALE)
+
+bench: install
+	$(PY) -m bench.run --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+# CI smoke: the tiny partnership, every measurement must run; no timing is judged.
+bench-smoke: install
+	$(PY) -m bench.generate --scale tiny --database neglect_portal_bench_ci
+	$(PY) -m bench.run --scale tiny --database neglect_portal_bench_ci --check --out var/bench-smoke
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/staticfiles
