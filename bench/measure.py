@@ -67,7 +67,7 @@ def build_full() -> dict:
 
     out = measured(lambda: dataset_build(trigger="bench", force=True).pk)
     pk = out.pop("result")
-    out["contributions"] = DatasetContribution.objects.filter(snapshot_id=pk).count()
+    out["contributions"] = DatasetContribution.objects.in_snapshot(pk).count()
     out["values"] = DatasetValue.objects.filter(snapshot_id=pk).count()
     out["snapshot"] = pk
     return out

@@ -474,6 +474,13 @@ class DatasetValue(models.Model):
         return f"{self.code} in quarter {self.quarter}"
 
 
+class ContributionQuerySet(models.QuerySet):
+    def in_snapshot(self, snapshot) -> ContributionQuerySet:
+        """The contributions a snapshot holds. Every read of a snapshot's contributions goes through here, so how
+        a snapshot stores them is this method's business alone."""
+        return self.filter(snapshot=snapshot)
+
+
 class DatasetContribution(models.Model):
     """One agency's accepted figure inside a partnership value."""
 
@@ -489,6 +496,8 @@ class DatasetContribution(models.Model):
     denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     not_available = models.CharField(max_length=24, blank=True)
     commentary = models.TextField(blank=True, help_text="What the agency said about this figure, as accepted.")
+
+    objects = ContributionQuerySet.as_manager()
 
     class Meta:
         ordering = ["code", "quarter", "agency"]

@@ -212,11 +212,11 @@ def dataset_table(
             raise Http404("No such agency in your view")
         contributions = {
             (c.code, c.quarter): c
-            for c in DatasetContribution.objects.filter(snapshot=snapshot, agency=agency, quarter__in=quarters)
+            for c in DatasetContribution.objects.in_snapshot(snapshot).filter(agency=agency, quarter__in=quarters)
         }
     comments = Counter(
         (code, q)
-        for code, q, who in DatasetContribution.objects.filter(snapshot=snapshot, quarter__in=quarters)
+        for code, q, who in DatasetContribution.objects.in_snapshot(snapshot).filter(quarter__in=quarters)
         .exclude(commentary="")
         .values_list("code", "quarter", "agency")
         if contributions_visible_to(user, who, own) and (not agency or who == agency)
@@ -278,7 +278,7 @@ def cell_detail(*, snapshot: DatasetSnapshot, user: User, code: str, quarter: in
     own = user.agency.short_name if getattr(user, "agency_id", None) else None
     contributions = [
         c
-        for c in DatasetContribution.objects.filter(snapshot=snapshot, code=code, quarter=quarter)
+        for c in DatasetContribution.objects.in_snapshot(snapshot).filter(code=code, quarter=quarter)
         if contributions_visible_to(user, c.agency, own)
     ]
     return indicators[code], value, contributions
@@ -372,7 +372,7 @@ def export_data(snapshot: DatasetSnapshot, *, user: User | None = None) -> dict:
     agency_rows = visible_agency_rows(user)
     contributions: dict[tuple[str, int], dict[str, Decimal | None]] = defaultdict(dict)
     commentary: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
-    for c in DatasetContribution.objects.filter(snapshot=snapshot):
+    for c in DatasetContribution.objects.in_snapshot(snapshot):
         info = indicators.get(c.code)
         if info is None:
             continue
@@ -597,7 +597,7 @@ def indicator_page(
     own = user.agency.short_name if getattr(user, "agency_id", None) else None
     # Snapshot and code in SQL, so the (snapshot, code, quarter, agency) index finds the rows; an agency lead's
     # own agency too, so nobody else's figures are even read.
-    found = DatasetContribution.objects.filter(snapshot=snapshot, code=code, quarter__in=quarters)
+    found = DatasetContribution.objects.in_snapshot(snapshot).filter(code=code, quarter__in=quarters)
     if not access.can_read_all(user):
         found = found.filter(agency=own) if own else found.none()
     contributions = [c for c in found if contributions_visible_to(user, c.agency, own)]
@@ -700,7 +700,7 @@ def agency_view(*, snapshot: DatasetSnapshot, agency: str) -> list[dict]:
     }
     own = {
         (c.code, c.quarter): c
-        for c in DatasetContribution.objects.filter(snapshot=snapshot, agency=agency, quarter__in=quarters)
+        for c in DatasetContribution.objects.in_snapshot(snapshot).filter(agency=agency, quarter__in=quarters)
     }
     names = dict(snapshot.meta.get("agencies", {}))
     lines = []

@@ -395,7 +395,7 @@ def _commentary(snapshot: DatasetSnapshot) -> dict[tuple[str, int], tuple[tuple[
     """What each agency said about its figures, as accepted into the snapshot."""
     out: dict[tuple[str, int], list[tuple[str, str]]] = {}
     rows = (
-        DatasetContribution.objects.filter(snapshot=snapshot)
+        DatasetContribution.objects.in_snapshot(snapshot)
         .exclude(commentary="")
         .order_by("code", "quarter", "agency")
         .values_list("code", "quarter", "agency", "commentary")
