@@ -12,14 +12,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 
-from bench import db
+from bench import db, load
 
 MB = 1024 * 1024
 
@@ -61,15 +61,71 @@ def _published():
 
 
 # --- the operations ------------------------------------------------------------------------------------------
+def _written(pk: int) -> dict:
+    """What a build wrote, as it says in meta["written"] ({"contributions": n, "values": n, ...}), or None when
+    the build does not say; beside it, how many contributions and values the snapshot holds (read, not written,
+    once a snapshot references accepted figures instead of copying them)."""
+    from dataset.models import DatasetContribution, DatasetSnapshot, DatasetValue
+
+    snapshot = DatasetSnapshot.objects.get(pk=pk)
+    written = (snapshot.meta or {}).get("written")
+    return {
+        "snapshot": pk,
+        "written": written if isinstance(written, dict) else None,
+        "contributions": DatasetContribution.objects.in_snapshot(snapshot).count(),
+        "values": DatasetValue.objects.filter(snapshot_id=pk).count(),
+    }
+
+
 def build_full() -> dict:
     from dataset.build.services import dataset_build
-    from dataset.models import DatasetContribution, DatasetValue
 
     out = measured(lambda: dataset_build(trigger="bench", force=True).pk)
-    pk = out.pop("result")
-    out["contributions"] = DatasetContribution.objects.in_snapshot(pk).count()
-    out["values"] = DatasetValue.objects.filter(snapshot_id=pk).count()
-    out["snapshot"] = pk
+    out.update(_written(out.pop("result")))
+    return out
+
+
+def _submitted_return():
+    """The latest quarter's first submitted return: the generator leaves some for the accept measurements."""
+    from dataset.models import Return
+    from neglect_portal.lifecycle import State
+
+    ret = (
+        Return.objects.filter(status=State.SUBMITTED)
+        .select_related("agency", "period")
+        .order_by("-period__year", "-period__quarter", "agency__short_name")
+        .first()
+    )
+    if ret is None:
+        raise RuntimeError("no submitted return left to accept: generate the bench data again (make bench-data)")
+    return ret
+
+
+def _accept(ret) -> None:
+    """Accept as the analyst does, through the service, in a transaction that commits (so on_commit queues the
+    build, as after a real request)."""
+    from django.db import transaction
+
+    from agencies.models import Role, User
+    from dataset.returns.services import return_accept
+
+    with transaction.atomic():
+        return_accept(ret=ret, acting_user=User.objects.get(role=Role.ANALYST))
+
+
+def build_incremental() -> dict:
+    """Accept one return, then run the build directly, as the worker would (its queued build goes to an
+    in-memory broker nobody reads: `main` names one for this operation)."""
+    from dataset.build.services import build_request_take, current_snapshot, dataset_build
+
+    before = current_snapshot() or dataset_build(trigger="bench")
+    ret = _submitted_return()
+    values = ret.values.count()
+    _accept(ret)
+    build_request_take()  # as the worker's task does first
+    out = measured(lambda: dataset_build(trigger=f"bench incremental: accepted {ret}").pk)
+    out.update(_written(out.pop("result")))
+    out.update(accepted=str(ret), return_values=values, new_snapshot=out["snapshot"] != before.pk)
     return out
 
 
@@ -112,45 +168,6 @@ def sql_floor(database: str, runs: int = 5) -> dict:
     return {"seconds": statistics.median(times), "cells": len(rows), "accepted_values": counted}
 
 
-class _FormFields(HTMLParser):
-    """The named fields of the first form posting to `action`, with their values, as a browser would send them."""
-
-    def __init__(self, action: str) -> None:
-        super().__init__()
-        self.action, self.inside, self.fields = action, False, {}
-        self._textarea: str | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.inside = (a.get("action") or self.action) == self.action and not self.fields
-        elif not self.inside:
-            return
-        elif tag == "input" and a.get("name") and a.get("type") not in {"submit", "button", "checkbox", "radio"}:
-            self.fields[a["name"]] = a.get("value") or ""
-        elif tag == "textarea" and a.get("name"):
-            self._textarea = a["name"]
-            self.fields[a["name"]] = ""
-        elif tag == "select" and a.get("name"):
-            self._select = a["name"]
-            self.fields.setdefault(a["name"], "")
-        elif tag == "option" and self._select and "selected" in a:
-            self.fields[self._select] = a.get("value") or ""
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "form":
-            self.inside = False
-
-
 def _client(user):
     from django.test import Client
 
@@ -173,8 +190,13 @@ def _time_request(call: Callable[[], object], n: int) -> dict:
         t0 = time.perf_counter()
         call()
         times.append(time.perf_counter() - t0)
-    return {"ms": statistics.median(times) * 1000, "queries": len(ctx.captured_queries), "status": status,
-            "runs": n, "captured": ctx.captured_queries}
+    return {
+        "ms": statistics.median(times) * 1000,
+        "queries": len(ctx.captured_queries),
+        "status": status,
+        "runs": n,
+        "captured": ctx.captured_queries,
+    }
 
 
 def pages(n: int) -> dict:
@@ -193,7 +215,7 @@ def pages(n: int) -> dict:
     as_lead, as_analyst, as_member = _client(lead), _client(analyst), _client(member)
     edit_url = reverse("dataset:return_edit", args=[draft.pk])
 
-    form = _FormFields(edit_url)
+    form = load.FormFields(edit_url)
     form.feed(as_lead.get(edit_url).content.decode())
     saved = b"Draft saved." in save_draft_once(as_lead, edit_url, form.fields, draft.pk)
     comment = next((k for k in form.fields if k.endswith("-commentary")), None)
@@ -322,9 +344,143 @@ def evidence_pack() -> dict:
     out["status"] = built.status
     out["pack_error"] = built.error[:300]
     out["size"] = built.size
+    out["storage"] = _pack_storage(built)
     if built.status != PackStatus.COMPLETE:
         out["seconds"] = None
     return out
+
+
+COMPLETENESS = re.compile(r"<strong>([\d,]+) of ([\d,]+)</strong>\s*expected figures")
+
+
+def _dashboard_supplied(client) -> int | None:
+    """The dashboard's "N of M expected figures accepted or explained" for the latest quarter, or None."""
+    found = COMPLETENESS.search(client.get("/").content.decode())
+    return int(found.group(1).replace(",", "")) if found else None
+
+
+def accept_dashboard(timeout: float = 120.0) -> dict:
+    """Accept a submitted return with a real Celery worker running (`main` names the bench's broker), then poll
+    until the current snapshot holds that return's figures and the analyst's dashboard counts them. Seconds are
+    from the accept to each; the build is queued build.requests.BUILD_DELAY_SECONDS after the accept, so that
+    several accepts in a row give one build. The worker's process tree is sampled for memory meanwhile."""
+    from django.utils import timezone
+
+    from agencies.models import Role, User
+    from dataset.build import requests as build_requests
+    from dataset.build.services import build_request_take, current_snapshot, dataset_build
+    from dataset.catalogue.periods import Quarter
+    from dataset.models import DatasetSnapshot, DatasetValue, SnapshotStatus
+    from neglect_portal.celery import app
+
+    before = current_snapshot() or dataset_build(trigger="bench")
+    ret = _submitted_return()
+    quarter, agency = Quarter(ret.period.year, ret.period.quarter).index, ret.agency.short_name
+    analyst = _client(User.objects.get(role=Role.ANALYST))
+    supplied_before = _dashboard_supplied(analyst)
+    app.control.purge()  # nothing left over from an earlier run in the bench's queue
+    with load.celery_worker(db.url(_DATABASE["name"]), db.BROKER) as worker:
+        build_request_take()  # a request left pending by an earlier run would swallow this accept's build
+        sampler = load.MemorySampler(worker.pid)
+        sampler.sample()
+        idle_mb = sampler.process_peak / MB
+        sampler.start()
+        t0 = time.perf_counter()
+        accepted_at = timezone.now()
+        _accept(ret)
+        in_snapshot = shown = None
+        snapshot = None
+        error = ""
+        while time.perf_counter() - t0 < timeout:
+            snapshot = current_snapshot()
+            if (
+                snapshot
+                and snapshot.pk != before.pk
+                and DatasetValue.objects.filter(
+                    snapshot=snapshot, quarter=quarter, contributors__contains=[agency]
+                ).exists()
+            ):
+                in_snapshot = time.perf_counter() - t0
+                break
+            failed = DatasetSnapshot.objects.filter(status=SnapshotStatus.FAILED, started_at__gte=accepted_at).first()
+            if failed:
+                error = f"the build failed: {failed.error[:200]}"
+                break
+            time.sleep(0.2)
+        memory = sampler.finish()
+        if in_snapshot is not None:
+            supplied_after = _dashboard_supplied(analyst)
+            shown_at = time.perf_counter() - t0
+            if supplied_before is not None and supplied_after is not None:
+                shown = supplied_after > supplied_before
+        else:
+            supplied_after = shown_at = None
+            error = error or f"the return's figures were not in a snapshot within {timeout:.0f} s"
+    out = {
+        "seconds": in_snapshot,
+        "dashboard_seconds": shown_at,
+        "dashboard_shows": shown,
+        "dashboard_supplied": [supplied_before, supplied_after],
+        "build_delay_s": build_requests.BUILD_DELAY_SECONDS,
+        "accepted": str(ret),
+        "worker_idle_mb": idle_mb,
+        **memory,
+    }
+    if snapshot is not None and in_snapshot is not None:
+        out.update(_written(snapshot.pk))
+    if error:
+        out["failure"] = error
+    return out
+
+
+def leads_saving(leads: int, seconds: float, think: tuple[float, float], workers: int, threads: int) -> dict:
+    """N leads, each with their own draft in the latest quarter, sign in to gunicorn and save drafts (see
+    load.run_leads). Drafts of inactive agencies count: the generator adds them to reach 50 leads."""
+    from django.urls import reverse
+
+    from agencies.models import Role, User
+    from bench.generate import PASSWORD
+    from dataset.models import ReportingPeriod, Return
+    from neglect_portal.lifecycle import State
+
+    latest = ReportingPeriod.objects.order_by("-year", "-quarter").first()
+    people: list[tuple[str, str]] = []
+    drafts = Return.objects.filter(status=State.DRAFT, period=latest).select_related("agency")
+    for ret in drafts.order_by("agency__short_name"):
+        lead = User.objects.filter(role=Role.AGENCY_LEAD, agency=ret.agency, is_active=True).order_by("pk").first()
+        if lead:
+            people.append((lead.username, reverse("dataset:return_edit", args=[ret.pk])))
+    people = people[:leads]
+    with load.gunicorn(db.url(_DATABASE["name"]), workers=workers, threads=threads) as port:
+        out = load.run_leads(port, people, password=PASSWORD, seconds=seconds, think=think)
+    out.update(
+        asked=leads, gunicorn=f"--workers {workers} --threads {threads}" + (" (sync)" if threads == 1 else " (gthread)")
+    )
+    return out
+
+
+_DATABASE: dict[str, str] = {}
+
+
+def _pack_storage(pack) -> str:
+    """Where the built pack's files are, by looking: a file field (on the pack or a model hanging off it) that
+    holds a file means storage (MEDIA or object storage); bytes in the pack's row mean the database."""
+    from django.db.models import FileField
+
+    def files_of(obj) -> list[str]:
+        return [f.name for f in obj._meta.get_fields() if isinstance(f, FileField) and getattr(obj, f.name, None)]
+
+    held = files_of(pack)
+    for rel in pack._meta.related_objects:
+        if any(isinstance(f, FileField) for f in rel.related_model._meta.get_fields()) and not rel.many_to_many:
+            related = getattr(pack, rel.get_accessor_name(), None)
+            rows = list(related.all()) if hasattr(related, "all") else [related] if related else []
+            held += [f"{rel.related_model.__name__}.{name}" for row in rows for name in files_of(row)]
+    if held:
+        return "files in storage (" + ", ".join(sorted(set(held))) + ")"
+    if getattr(pack, "content", None):
+        return "ZIP in the DB"
+    return "no files found"
 
 
 OPERATIONS: dict[str, Callable[..., dict]] = {
@@ -335,7 +491,12 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "export_xlsx": export_xlsx,
     "export_indicator_csv": export_indicator_csv,
     "evidence_pack": evidence_pack,
+    "build_incremental": build_incremental,
+    "accept_dashboard": accept_dashboard,
+    "leads_saving": leads_saving,
 }
+# Operations whose queued tasks must not run in-process: the broker each one names.
+BROKERS = {"build_incremental": "memory://", "accept_dashboard": db.BROKER}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,16 +504,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("operation", choices=[*OPERATIONS, "sql_floor"])
     parser.add_argument("--database", default=db.DEFAULT_NAME["large"])
     parser.add_argument("--requests", type=int, default=9, help="timed requests per page (median)")
+    parser.add_argument("--leads", type=int, default=50, help="leads_saving: how many leads")
+    parser.add_argument("--seconds", type=float, default=60, help="leads_saving: how long they save for")
+    parser.add_argument("--think", default="2,8", help="leads_saving: seconds between saves, uniform in LOW,HIGH")
+    parser.add_argument("--workers", type=int, default=3, help="leads_saving: gunicorn --workers")
+    parser.add_argument("--threads", type=int, default=1, help="leads_saving: gunicorn --threads (1: sync)")
+    parser.add_argument("--accept-timeout", type=float, default=120, help="accept_dashboard: seconds to wait")
     args = parser.parse_args(argv)
     if args.operation == "sql_floor":
         result = sql_floor(args.database)
     else:
-        db.setup(args.database)
+        db.setup(args.database, broker=BROKERS.get(args.operation, ""))
+        _DATABASE["name"] = args.database
         import logging
 
         logging.disable(logging.WARNING)  # the build logs each snapshot; keep stdout one JSON line
-        op = OPERATIONS[args.operation]
-        result = op(args.requests) if args.operation == "pages" else op()
+        low, high = (float(x) for x in args.think.split(","))
+        given = {
+            "pages": lambda: pages(args.requests),
+            "accept_dashboard": lambda: accept_dashboard(args.accept_timeout),
+            "leads_saving": lambda: leads_saving(args.leads, args.seconds, (low, high), args.workers, args.threads),
+        }
+        result = given.get(args.operation, OPERATIONS[args.operation])()
     print(json.dumps(result, default=str))
     return 0
 
