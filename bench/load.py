@@ -415,6 +415,7 @@ def run_leads(
         "think_s": list(think),
         "saves": len(saves),
         "saves_per_s": len(saves) / window if window else None,
+        "window_s": window,
         "p50_ms": ms(50),
         "p95_ms": ms(95),
         "p99_ms": ms(99),

@@ -6,6 +6,9 @@
 Each operation runs in a fresh process (`python -m bench.measure <name>`), so its time and peak memory are its
 own. Page figures are medians of N in-process requests through Django's test client, signed in with
 force_login; their query counts are compared with the same pages at the tiny scale (generated if missing).
+The last three operations accept returns and change drafts, so they run after the rest: the incremental build, the
+accept -> dashboard figure with a real Celery worker, and 50 leads saving drafts against gunicorn (bench/load.py;
+the README's Benchmark section describes the workload).
 Timings on a shared machine drift: read the ratios beside the figures, not single absolute times.
 """
 
@@ -280,7 +283,7 @@ def _written_rows(full: dict, inc: dict, floor: dict, *, check: bool) -> list[tu
                 "a full build",
                 "touches only what changed",
                 f"{_s(inc['seconds'])}, peak {inc['peak_mb']:,.0f} MB; accepted {inc.get('return_values', 0):,}"
-                f" values, wrote {'n/a' if n is None else f'{n:,}'} contributions",
+                f" values; wrote {_written_text(inc)}",
                 _verdict(ok, check),
             )
         )
@@ -306,7 +309,9 @@ def _leads_row(fig: dict, *, check: bool) -> tuple[str, str, str, str, str]:
     if "saves" not in fig:
         return (label, BEFORE["concurrency"], target, f"error: {fig.get('error', 'not measured')}", "-")
     now = (
-        f"{fig['leads']} leads, {fig['saves']:,} saves in {fig['seconds']:.0f} s ({fig['saves_per_s']:.1f}/s), "
+        f"{fig['leads']} leads saving for {fig['seconds']:.0f} s: {fig['saves']:,} saves, "
+        f"{fig['saves_per_s'] or 0:.1f}/s "
+        f"(until the last answer, {fig.get('window_s') or fig['seconds']:.0f} s), "
         f"think {fig['think_s'][0]:g}-{fig['think_s'][1]:g} s: p50/p95/p99 {_ms_or(fig['p50_ms'])}/"
         f"{_ms_or(fig['p95_ms'])}/{_ms_or(fig['p99_ms'])} ms; {fig['errors']} errors, "
         f"{fig['stale_refusals']} stale-save refusals; gunicorn {fig.get('gunicorn', '')}"
