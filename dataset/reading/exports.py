@@ -1,8 +1,10 @@
 """The Partnership Neglect Dataset as files that leave the app: an XLSX workbook and a CSV. Pure.
 
-The caller gives plain data (dataset.build.figures) and gets bytes back: no ORM, no request. Every figure goes
-through dataset.reading.disclosure, decided once per indicator and quarter (`PublishedFigures`) so every sheet and row
-publishes the same cells. Every text cell is formula-safe through dataset.cells.
+The caller gives plain data (dataset.build.figures) and gets bytes back, or for a download the CSV's text in pieces
+(`csv_chunks`) or an unsaved write-only workbook (`dataset_workbook`), both made as the agencies' figures stream past
+one indicator-quarter at a time (`Group`s): no ORM, no request. Every figure goes through dataset.reading.disclosure,
+decided once per indicator and quarter (`PublishedFigures`) so every sheet and row publishes the same cells. Every
+text cell is formula-safe through dataset.cells.
 
 What is withheld besides the figures themselves, and why:
 - RAG and SPC status of a quarter whose value is `c`: a target or a control limit would bracket the value.
