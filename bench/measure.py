@@ -287,9 +287,14 @@ def _export(path_of: Callable[[object], str]) -> dict:
     url = path_of(snapshot)
 
     def get():
+        # A streamed download is read piece by piece, as a server sends it: joining it first would count its
+        # whole body in this process's memory, which a real download never holds.
         response = client.get(url)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        return response.status_code, len(body)
+        if not response.streaming:
+            return response.status_code, len(response.content)
+        size = sum(len(piece) for piece in response.streaming_content)
+        response.close()
+        return response.status_code, size
 
     out = measured(get)
     out["status"], out["bytes"] = out.pop("result")

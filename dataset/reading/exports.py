@@ -1,8 +1,10 @@
 """The Partnership Neglect Dataset as files that leave the app: an XLSX workbook and a CSV. Pure.
 
-The caller gives plain data (dataset.build.figures) and gets bytes back: no ORM, no request. Every figure goes
-through dataset.reading.disclosure, decided once per indicator and quarter (`PublishedFigures`) so every sheet and row
-publishes the same cells. Every text cell is formula-safe through dataset.cells.
+The caller gives plain data (dataset.build.figures) and gets bytes back, or for a download the CSV's text in pieces
+(`csv_chunks`) or an unsaved write-only workbook (`dataset_workbook`), both made as the agencies' figures stream past
+one indicator-quarter at a time (`Group`s): no ORM, no request. Every figure goes through dataset.reading.disclosure,
+decided once per indicator and quarter (`PublishedFigures`) so every sheet and row publishes the same cells. Every
+text cell is formula-safe through dataset.cells.
 
 What is withheld besides the figures themselves, and why:
 - RAG and SPC status of a quarter whose value is `c`: a target or a control limit would bracket the value.
@@ -18,18 +20,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.cell.cell import Cell as OpenpyxlCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.cell_range import CellRange
 
 from dataset.build.figures import Comparison, IndicatorInfo, PartnershipValue, SpcResult, Theme, quarter_label
 from dataset.catalogue.numbers import UNIT_LABELS, format_value
-from dataset.cells import csv_text, set_cell
+from dataset.cells import csv_text, is_dangerous, set_cell
 from neglect_portal.strategy import OBJECTIVE_AIMS, Objective
 
 from . import disclosure, marks
@@ -164,23 +169,30 @@ class PublishedFigures:
     def get(self, code: str, quarter: int) -> _Published:
         key = (code, quarter)
         if key not in self._cache:
-            published = self._publish(code, quarter)
-            pv = self._values.get(key)
-            if pv is not None and pv.partial:
-                note = marks.partial_note(
-                    contributors=pv.contributors,
-                    expected=pv.expected,
-                    not_available=pv.not_available,
-                    agencies=self._agencies,
-                )
-                published = replace(published, partial=True, partial_note=note)
-            self._cache[key] = published
+            self._cache[key] = self.publish(code, quarter, self._contributions.get(key, {}))
         return self._cache[key]
 
-    def _publish(self, code: str, quarter: int) -> _Published:
+    def publish(self, code: str, quarter: int, parts: Mapping[str, Decimal | None]) -> _Published:
+        """One indicator-quarter through disclosure, given its agencies' figures; not kept (see `keep`)."""
+        published = self._publish(code, quarter, parts)
+        pv = self._values.get((code, quarter))
+        if pv is not None and pv.partial:
+            note = marks.partial_note(
+                contributors=pv.contributors,
+                expected=pv.expected,
+                not_available=pv.not_available,
+                agencies=self._agencies,
+            )
+            published = replace(published, partial=True, partial_note=note)
+        return published
+
+    def keep(self, code: str, quarter: int, published: _Published) -> None:
+        """Remember a streamed indicator-quarter that a later sheet reads again (the Dataset sheet's quarters)."""
+        self._cache[(code, quarter)] = published
+
+    def _publish(self, code: str, quarter: int, parts: Mapping[str, Decimal | None]) -> _Published:
         unit = self.units[code]
         pv = self._values.get((code, quarter))
-        parts = self._contributions.get((code, quarter), {})
         if unit not in RATIO_UNITS:
             total, part_cells = disclosure.protect_group(total=pv.value if pv else None, parts=parts)
             return _Published(total, NOT_APPLICABLE_CELL, NOT_APPLICABLE_CELL, part_cells)
@@ -326,12 +338,11 @@ def _agency_order(names: Iterable[str], agencies: Mapping[str, str]) -> list[str
 def _partnership_row(
     indicator: IndicatorInfo,
     quarter: int,
-    figures: PublishedFigures,
+    published: _Published,
     values: Mapping[tuple[str, int], PartnershipValue],
     comparisons: Mapping[tuple[str, int], Comparison],
     spc: Mapping[str, SpcResult],
 ) -> dict[str, object]:
-    published = figures.get(indicator.code, quarter)
     return {
         "indicator_code": indicator.code,
         "indicator_title": indicator.title,
@@ -352,16 +363,14 @@ def _partnership_row(
 def _agency_rows(
     indicator: IndicatorInfo,
     quarter: int,
-    figures: PublishedFigures,
+    published: _Published,
     values: Mapping[tuple[str, int], PartnershipValue],
-    contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+    given: Mapping[str, Decimal | None],
     agencies: Mapping[str, str],
     only: Collection[str] | None = None,
 ) -> list[dict[str, object]]:
     """One row per agency in the value or expected in it; with `only`, just those agencies' rows."""
-    published = figures.get(indicator.code, quarter)
     pv = values.get((indicator.code, quarter))
-    given = contributions.get((indicator.code, quarter), {})
     names = set(given) | set(pv.expected if pv else ())
     ratio = indicator.unit in RATIO_UNITS
     rows = []
@@ -390,19 +399,78 @@ def _agency_rows(
 
 
 # --- sheets -----------------------------------------------------------------------------------------------------
-def _header(ws: Worksheet, row: int, names: Sequence[str]) -> None:
+# The workbook is written in openpyxl's write-only mode: rows go to the file as they are made and nothing is read
+# back, so its memory does not grow with the Data sheet (a large partnership's is a quarter of a million rows).
+# The Dataset, Themes and Notes sheets are a few hundred rows with their own styles: they are laid out cell by cell
+# in a `_Grid`, as on an ordinary worksheet, and then written row by row.
+class _Grid:
+    """A small sheet laid out cell by cell, then written into a write-only worksheet by `flush`."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self.column_dimensions = ws.column_dimensions
+        self.row_dimensions = ws.row_dimensions
+        self._cells: dict[tuple[int, int], OpenpyxlCell] = {}
+
+    @property
+    def freeze_panes(self) -> str | None:
+        return self.ws.freeze_panes
+
+    @freeze_panes.setter
+    def freeze_panes(self, coordinate: str) -> None:
+        self.ws.freeze_panes = coordinate
+
+    def cell(self, row: int, column: int) -> OpenpyxlCell:
+        key = (row, column)
+        if key not in self._cells:
+            self._cells[key] = WriteOnlyCell(self.ws)
+        return self._cells[key]
+
+    def merge_cells(self, *, start_row: int, start_column: int, end_row: int, end_column: int) -> None:
+        self.ws.merged_cells.add(
+            CellRange(min_col=start_column, min_row=start_row, max_col=end_column, max_row=end_row)
+        )
+
+    def flush(self) -> None:
+        if not self._cells:
+            return
+        last_row = max(row for row, _ in self._cells)
+        last_column = max(column for _, column in self._cells)
+        for row in range(1, last_row + 1):
+            self.ws.append([self._cells.get((row, column)) for column in range(1, last_column + 1)])
+
+
+def _header(ws: _Grid, row: int, names: Sequence[str]) -> None:
     for column, name in enumerate(names, start=1):
         cell = ws.cell(row=row, column=column)
         set_cell(cell, name)
         cell.font = _BOLD
 
 
-def _widths(ws: Worksheet, widths: Sequence[int]) -> None:
+def styled_cell(
+    ws: WriteOnlyWorksheet, value: object, *, font: Font | None = None, alignment: Alignment | None = None
+) -> OpenpyxlCell:
+    """A cell for a write-only row that carries a style, its value through dataset.cells.set_cell."""
+    cell = WriteOnlyCell(ws)
+    set_cell(cell, value)
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
+
+
+def header_cells(ws: WriteOnlyWorksheet, names: Sequence[str]) -> list[OpenpyxlCell]:
+    """A bold header row for a write-only sheet."""
+    return [styled_cell(ws, name, font=_BOLD) for name in names]
+
+
+def _widths(ws: _Grid | WriteOnlyWorksheet, widths: Sequence[int]) -> None:
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
 
 
-def _write(ws: Worksheet, row: int, column: int, value: object, number_format: str = "") -> None:
+def _write(ws: _Grid, row: int, column: int, value: object, number_format: str = "") -> None:
     cell = ws.cell(row=row, column=column)
     set_cell(cell, value)
     if number_format:
@@ -410,8 +478,17 @@ def _write(ws: Worksheet, row: int, column: int, value: object, number_format: s
     cell.alignment = _WRAP if isinstance(value, str) and len(value) > 40 else _TOP
 
 
+def row_value(ws: WriteOnlyWorksheet, value: object) -> object:
+    """A value for a write-only row as it is, or as a cell through dataset.cells.set_cell when it is text that a
+    spreadsheet would run as a formula or that holds characters a workbook cannot (set_cell decides both). Plain
+    values keep the Data sheet fast: a styled cell for each of its millions would cost minutes."""
+    if isinstance(value, str) and (is_dangerous(value) or ILLEGAL_CHARACTERS_RE.search(value)):
+        return styled_cell(ws, value)
+    return value
+
+
 def _dataset_sheet(
-    ws: Worksheet,
+    ws: _Grid,
     *,
     snapshot_label: str,
     built_at: str,
@@ -495,38 +572,76 @@ def _dataset_sheet(
             cells.extend((w, "") for w in words)
             for column, (value, number_format) in enumerate(cells, start=1):
                 _write(ws, row, column, value, number_format)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=4)
+    ws.freeze_panes = f"{get_column_letter(4)}{header_row + 1}"
     _widths(ws, (10, 48, 22, *(12 for _ in shown), 24, 10, 30, 36, 22, 48))
 
 
+Group = tuple[str, int, Mapping[str, Decimal | None]]  # (code, quarter, agency short name -> its figure)
+
+
+def groups_of(
+    indicators: Sequence[IndicatorInfo],
+    quarters: Sequence[int],
+    contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+) -> Iterator[Group]:
+    """Every indicator-quarter of the files in their order (indicators as given, quarters ascending) with its
+    agencies' figures: what the exports read, from a mapping already in memory (dataset.reading.selectors streams
+    the same from the database)."""
+    ordered = sorted(set(quarters))
+    for indicator in indicators:
+        for quarter in ordered:
+            yield indicator.code, quarter, contributions.get((indicator.code, quarter), {})
+
+
 def _data_sheet(
-    ws: Worksheet,
+    ws: WriteOnlyWorksheet,
     *,
     indicators: Sequence[IndicatorInfo],
     quarters: Sequence[int],
     figures: PublishedFigures,
+    groups: Iterable[Group],
     values: Mapping[tuple[str, int], PartnershipValue],
-    contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
     comparisons: Mapping[tuple[str, int], Comparison],
     spc: Mapping[str, SpcResult],
     agencies: Mapping[str, str],
     agency_rows: Collection[str] | None = None,
-) -> None:
-    _header(ws, 1, DATA_COLUMNS)
-    row = 1
-    for indicator in indicators:
-        for quarter in sorted(set(quarters)):
-            records = [
-                _partnership_row(indicator, quarter, figures, values, comparisons, spc),
-                *_agency_rows(indicator, quarter, figures, values, contributions, agencies, agency_rows),
-            ]
-            for record in records:
-                row += 1
-                for column, name in enumerate(DATA_COLUMNS, start=1):
-                    value = record[name]
-                    _write(ws, row, column, sheet_value(value) if isinstance(value, Cell) else value)
+) -> set[str]:
+    """The long sheet, written as the groups stream past; returns the indicators with a value shown as c (their
+    themes are withheld). The groups of the Dataset sheet's quarters are kept in `figures` for it."""
     ws.freeze_panes = "E2"
     _widths(ws, (15, 48, 12, 32, 12, 12, 12, 14, 10, 30, 18, 8, 48))
+    ws.append(header_cells(ws, DATA_COLUMNS))
+    by_code = {i.code: i for i in indicators}
+    ordered = sorted(set(quarters))
+    latest = ordered[-1] if ordered else None
+    kept = set(ordered[-LATEST_QUARTERS:]) | ({latest - 1, latest - 4} if latest is not None else set())
+    withheld: set[str] = set()
+    for code, quarter, parts in groups:
+        indicator = by_code[code]
+        published = figures.publish(code, quarter, parts)
+        if quarter in kept:
+            figures.keep(code, quarter, published)
+        if published.value.status == SUPPRESSED and (code, quarter) in values:
+            withheld.add(code)
+        records = [
+            _partnership_row(indicator, quarter, published, values, comparisons, spc),
+            *_agency_rows(indicator, quarter, published, values, parts, agencies, agency_rows),
+        ]
+        for record in records:
+            ws.append(
+                [
+                    row_value(ws, sheet_value(value) if isinstance(value, Cell) else value)
+                    for value in (record[name] for name in DATA_COLUMNS)
+                ]
+            )
+    # A value outside the quarters listed (never in a built snapshot) is still judged, as the whole files were.
+    listed = set(ordered)
+    withheld |= {
+        code
+        for code, quarter in values
+        if quarter not in listed and code in figures.units and figures.suppressed(code, quarter)
+    }
+    return withheld
 
 
 def _named_codes(theme: Theme, codes: Iterable[str]) -> set[str]:
@@ -536,7 +651,7 @@ def _named_codes(theme: Theme, codes: Iterable[str]) -> set[str]:
 
 
 def _themes_sheet(
-    ws: Worksheet, *, themes: Sequence[Theme], indicators: Sequence[IndicatorInfo], withheld_codes: set[str]
+    ws: _Grid, *, themes: Sequence[Theme], indicators: Sequence[IndicatorInfo], withheld_codes: set[str]
 ) -> None:
     titles = {i.code: i.title for i in indicators}
     _header(ws, 1, THEME_COLUMNS)
@@ -563,7 +678,7 @@ def _themes_sheet(
 
 
 def _notes_sheet(
-    ws: Worksheet,
+    ws: _Grid,
     *,
     snapshot_label: str,
     built_at: str,
@@ -639,6 +754,66 @@ def _notes_sheet(
 
 
 # --- the files --------------------------------------------------------------------------------------------------
+def dataset_workbook(
+    *,
+    snapshot_label: str,
+    built_at: str,
+    indicators: Sequence[IndicatorInfo],
+    quarters: Sequence[int],
+    values: Mapping[tuple[str, int], PartnershipValue],
+    groups: Iterable[Group],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+    themes: Sequence[Theme],
+    agencies: Mapping[str, str],
+    agency_rows: Collection[str] | None = None,
+) -> Workbook:
+    """The dataset's four sheets in a write-only workbook, not yet saved: a caller may add sheets (the evidence
+    pack does) and then saves it once. `groups` is read once, in order (see `groups_of`); see `export_xlsx`."""
+    figures = PublishedFigures(indicators, values, {}, agencies)
+    wb = Workbook(write_only=True)
+    dataset = wb.create_sheet(DATASET_SHEET)
+    data = wb.create_sheet(DATA_SHEET)
+    themes_ws = wb.create_sheet(THEMES_SHEET)
+    notes = wb.create_sheet(NOTES_SHEET)
+    withheld_codes = _data_sheet(
+        data,
+        indicators=indicators,
+        quarters=quarters,
+        figures=figures,
+        groups=groups,
+        values=values,
+        comparisons=comparisons,
+        spc=spc,
+        agencies=agencies,
+        agency_rows=agency_rows,
+    )
+    grid = _Grid(dataset)
+    _dataset_sheet(
+        grid,
+        snapshot_label=snapshot_label,
+        built_at=built_at,
+        indicators=indicators,
+        quarters=quarters,
+        figures=figures,
+        values=values,
+        comparisons=comparisons,
+        spc=spc,
+    )
+    grid.flush()
+    # A theme quotes values, changes, limits and means of its indicator's series, any of which can give back a
+    # suppressed value: a theme about an indicator with a c anywhere in its series is withheld.
+    grid = _Grid(themes_ws)
+    _themes_sheet(grid, themes=themes, indicators=indicators, withheld_codes=withheld_codes)
+    grid.flush()
+    grid = _Grid(notes)
+    _notes_sheet(grid, snapshot_label=snapshot_label, built_at=built_at, indicators=indicators, agencies=agencies)
+    grid.flush()
+    wb.properties.title = f"Partnership Neglect Dataset {snapshot_label}"
+    wb.properties.creator = "Neglect portal"
+    return wb
+
+
 def export_xlsx(
     *,
     snapshot_label: str,
@@ -663,50 +838,60 @@ def export_xlsx(
     the cells published are the same in every reader's file.
     commentary: accepted so that `export_data(snapshot)` can be passed whole, but not written: free text cannot go
     through disclosure control, so the agencies' commentary stays on the pages where readers are scoped.
+    The download streams the same workbook from the database (`dataset_workbook`); this is it from memory.
     """
-    figures = PublishedFigures(indicators, values, contributions, agencies)
-    wb = Workbook()
-    dataset = wb.active
-    dataset.title = DATASET_SHEET
-    _dataset_sheet(
-        dataset,
+    wb = dataset_workbook(
         snapshot_label=snapshot_label,
         built_at=built_at,
         indicators=indicators,
         quarters=quarters,
-        figures=figures,
         values=values,
+        groups=groups_of(indicators, quarters, contributions),
         comparisons=comparisons,
         spc=spc,
-    )
-    _data_sheet(
-        wb.create_sheet(DATA_SHEET),
-        indicators=indicators,
-        quarters=quarters,
-        figures=figures,
-        values=values,
-        contributions=contributions,
-        comparisons=comparisons,
-        spc=spc,
+        themes=themes,
         agencies=agencies,
         agency_rows=agency_rows,
     )
-    # A theme quotes values, changes, limits and means of its indicator's series, any of which can give back a
-    # suppressed value: a theme about an indicator with a c anywhere in its series is withheld.
-    withheld_codes = {code for code, quarter in values if code in figures.units and figures.suppressed(code, quarter)}
-    _themes_sheet(wb.create_sheet(THEMES_SHEET), themes=themes, indicators=indicators, withheld_codes=withheld_codes)
-    _notes_sheet(
-        wb.create_sheet(NOTES_SHEET),
-        snapshot_label=snapshot_label,
-        built_at=built_at,
-        indicators=indicators,
-        agencies=agencies,
-    )
-    wb.properties.title = f"Partnership Neglect Dataset {snapshot_label}"
-    wb.properties.creator = "Neglect portal"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+CSV_CHUNK = 64 * 1024  # characters: a streamed CSV goes out in pieces of about this size
+
+
+def csv_chunks(
+    *,
+    indicators: Sequence[IndicatorInfo],
+    values: Mapping[tuple[str, int], PartnershipValue],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+    groups: Iterable[Group],
+    agencies: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """The CSV of `export_csv` as text in pieces, made as `groups` (see `groups_of`) stream past: the byte-order
+    mark and header first, then one row per indicator and quarter."""
+    figures = PublishedFigures(indicators, values, {}, agencies)
+    by_code = {i.code: i for i in indicators}
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for code, quarter, parts in groups:
+        published = figures.publish(code, quarter, parts)
+        record = _partnership_row(by_code[code], quarter, published, values, comparisons, spc)
+        writer.writerow(
+            [
+                _csv_value(value) if isinstance(value, Cell) else csv_text(value)
+                for value in (record[name] for name in CSV_COLUMNS)
+            ]
+        )
+        if out.tell() >= CSV_CHUNK:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def export_csv(
@@ -727,22 +912,17 @@ def export_csv(
     published elsewhere (the workbook), a total can give them back (two agencies with 5 each under a total of 10),
     so the total is then suppressed too. Pass the same contributions as to `export_xlsx` so both files publish the
     same totals; pass {} only when no agency figures of this dataset are published anywhere (primary
-    suppression alone then applies).
+    suppression alone then applies). The download streams the same text (`csv_chunks`); this is it from memory.
     """
-    figures = PublishedFigures(indicators, values, contributions, agencies)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for indicator in indicators:
-        for quarter in sorted(set(quarters)):
-            record = _partnership_row(indicator, quarter, figures, values, comparisons, spc)
-            writer.writerow(
-                [
-                    _csv_value(value) if isinstance(value, Cell) else csv_text(value)
-                    for value in (record[name] for name in CSV_COLUMNS)
-                ]
-            )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    chunks = csv_chunks(
+        indicators=indicators,
+        values=values,
+        comparisons=comparisons,
+        spc=spc,
+        groups=groups_of(indicators, quarters, contributions),
+        agencies=agencies,
+    )
+    return "".join(chunks).encode("utf-8")
 
 
 __all__ = [
@@ -754,6 +934,12 @@ __all__ = [
     "PARTNERSHIP",
     "THEMES_SHEET",
     "THEME_COLUMNS",
+    "csv_chunks",
+    "dataset_workbook",
     "export_csv",
     "export_xlsx",
+    "groups_of",
+    "header_cells",
+    "row_value",
+    "styled_cell",
 ]

@@ -5,8 +5,11 @@ the figures shown."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -317,20 +320,23 @@ def themes_page(
 
 
 # --- for exports: the whole snapshot as plain data ---------------------------------------------------------
-def export_data(snapshot: DatasetSnapshot, *, user: User | None = None) -> dict:
-    """The whole snapshot as plain data for dataset.reading.exports (and the scrutiny packs).
-
-    `contributions` always holds every agency's figures: disclosure is decided on the whole group, so every
-    reader's file publishes the same cells. Which agencies' own rows a file may publish is `agency_rows`: None (all)
-    for partnership readers and without a user, else only the user's own agency, as on the screens. Commentary is
-    scoped the same way.
-    """
+def export_figures(snapshot: DatasetSnapshot, *, user: User | None = None, code: str | None = None) -> dict:
+    """Everything the exports need of a snapshot but its agencies' figures, as plain data: indicators, quarters,
+    partnership values, comparisons, SPC, themes, agencies and `agency_rows` (see `export_data`). With `code`, only
+    that indicator's (its one-indicator CSV). The agencies' figures are read as a stream: `contribution_groups`.
+    Three queries whatever the size."""
     indicators = indicators_of(snapshot)
+    if code is not None:
+        indicators = {code: indicators[code]} if code in indicators else {}
     quarters = list(snapshot.meta.get("quarters", []))
     values: dict[tuple[str, int], PartnershipValue] = {}
     comparisons: dict[tuple[str, int], Comparison] = {}
     points: dict[str, list[SpcPoint]] = defaultdict(list)
-    for v in DatasetValue.objects.filter(snapshot=snapshot):
+    found = DatasetValue.objects.filter(snapshot=snapshot)
+    readings = DatasetSpc.objects.filter(snapshot=snapshot)
+    if code is not None:
+        found, readings = found.filter(code=code), readings.filter(code=code)
+    for v in found:
         values[(v.code, v.quarter)] = PartnershipValue(
             code=v.code,
             quarter=v.quarter,
@@ -367,20 +373,23 @@ def export_data(snapshot: DatasetSnapshot, *, user: User | None = None) -> dict:
             method=s.method,
             phases=spc_phases(s),
         )
-        for s in DatasetSpc.objects.filter(snapshot=snapshot)
+        for s in readings
     }
-    agency_rows = visible_agency_rows(user)
-    contributions: dict[tuple[str, int], dict[str, Decimal | None]] = defaultdict(dict)
-    commentary: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
-    for c in DatasetContribution.objects.in_snapshot(snapshot):
-        info = indicators.get(c.code)
-        if info is None:
-            continue
-        figure = c.value if info.unit == "count" else c.numerator
-        contributions[(c.code, c.quarter)][c.agency] = None if c.not_available else figure
-        if c.commentary and (agency_rows is None or c.agency in agency_rows):
-            commentary[(c.code, c.quarter)][c.agency] = c.commentary
-    themes = [  # in the build's rank order: the first few are the quarter's key messages
+    themes = [] if code is not None else _export_themes(snapshot)
+    return {
+        "indicators": list(indicators.values()),
+        "quarters": quarters,
+        "values": values,
+        "agency_rows": visible_agency_rows(user),
+        "comparisons": comparisons,
+        "spc": spc,
+        "themes": themes,
+        "agencies": dict(snapshot.meta.get("agencies", {})),
+    }
+
+
+def _export_themes(snapshot: DatasetSnapshot) -> list[Theme]:
+    return [  # in the build's rank order: the first few are the quarter's key messages
         Theme(
             code=t.code,
             kind=t.kind,
@@ -395,18 +404,82 @@ def export_data(snapshot: DatasetSnapshot, *, user: User | None = None) -> dict:
         )
         for t in DatasetTheme.objects.filter(snapshot=snapshot).order_by("position", "pk")
     ]
+
+
+EXPORT_CHUNK = 5000  # contributions fetched from the database at a time while an export streams
+
+
+def contribution_groups(
+    snapshot: DatasetSnapshot, *, indicators: list[IndicatorInfo], quarters: list[int]
+) -> Iterator[tuple[str, int, dict[str, Decimal | None]]]:
+    """Every indicator-quarter of an export in its order (indicators as given, quarters ascending) with each
+    agency's figure (its count, or its numerator for a ratio; None when not available), read from the database in
+    chunks as the export is written: one query however large the snapshot, and only one indicator's figures in
+    memory at a time (the figures come ordered by code; an indicator listed before codes that sort ahead of it
+    waits in memory until they have passed, which the catalogue's order by code never asks).
+    For a single indicator only its rows are read."""
+    wanted = {i.code: i for i in indicators}
+    ordered = sorted(set(quarters))
+    rows = DatasetContribution.objects.in_snapshot(snapshot)
+    if len(wanted) == 1:
+        rows = rows.filter(code=next(iter(wanted)))
+    stream = groupby(
+        rows.order_by("code", "quarter", "agency")
+        .values_list("code", "quarter", "agency", "value", "numerator", "not_available")
+        .iterator(chunk_size=EXPORT_CHUNK),
+        key=itemgetter(0),
+    )
+    waiting: dict[str, dict[int, dict[str, Decimal | None]]] = {}
+    for code in wanted:
+        while code not in waiting:
+            found = next(stream, None)
+            if found is None:
+                break
+            other, figures = found
+            if other not in wanted:
+                continue
+            by_quarter: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
+            count = wanted[other].unit == "count"
+            for _, quarter, agency, value, numerator, not_available in figures:
+                by_quarter[quarter][agency] = None if not_available else (value if count else numerator)
+            waiting[other] = by_quarter
+        by_quarter = waiting.pop(code, {})
+        for quarter in ordered:
+            yield code, quarter, by_quarter.get(quarter, {})
+
+
+def export_data(snapshot: DatasetSnapshot, *, user: User | None = None) -> dict:
+    """The whole snapshot as plain data for dataset.reading.exports (and the scrutiny packs).
+
+    `contributions` always holds every agency's figures: disclosure is decided on the whole group, so every
+    reader's file publishes the same cells. Which agencies' own rows a file may publish is `agency_rows`: None (all)
+    for partnership readers and without a user, else only the user's own agency, as on the screens. Commentary is
+    scoped the same way. The downloads stream instead (`export_figures` and `contribution_groups`): this holds
+    every figure in memory at once.
+    """
+    data = export_figures(snapshot, user=user)
+    indicators = {i.code: i for i in data["indicators"]}
+    agency_rows = data["agency_rows"]
+    contributions: dict[tuple[str, int], dict[str, Decimal | None]] = defaultdict(dict)
+    commentary: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
+    for code, quarter, agency, value, numerator, not_available, said in (
+        DatasetContribution.objects.in_snapshot(snapshot)
+        .order_by("code", "quarter", "agency")
+        .values_list("code", "quarter", "agency", "value", "numerator", "not_available", "commentary")
+        .iterator(chunk_size=EXPORT_CHUNK)
+    ):
+        info = indicators.get(code)
+        if info is None:
+            continue
+        figure = value if info.unit == "count" else numerator
+        contributions[(code, quarter)][agency] = None if not_available else figure
+        if said and (agency_rows is None or agency in agency_rows):
+            commentary[(code, quarter)][agency] = said
     return {
-        "indicators": list(indicators.values()),
-        "quarters": quarters,
-        "values": values,
+        **data,
         "contributions": contributions,
-        "agency_rows": agency_rows,
         # (code, quarter) -> {agency short name: what it said about its figure}; only agencies that said something.
         "commentary": commentary,
-        "comparisons": comparisons,
-        "spc": spc,
-        "themes": themes,
-        "agencies": dict(snapshot.meta.get("agencies", {})),
     }
 
 

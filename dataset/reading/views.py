@@ -3,10 +3,14 @@ indicator page (trend, SPC, agencies' contributions, the same numbers as a table
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -115,30 +119,58 @@ def dataset_cell(request: HttpRequest, pk: int, code: str, quarter: int) -> Http
     )
 
 
+def _csv_response(chunks: Iterator[str], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in chunks), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_safe
-def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
+    """The snapshot as a CSV (streamed as it is written) or a workbook (written row by row to a temporary file, then
+    sent from it): the agencies' figures are read from the database in chunks, never all at once."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Unknown format")
     snapshot = selectors.snapshot_for(user=request.user, pk=pk)
-    data = selectors.export_data(snapshot, user=request.user)  # a lead's file: only their own agency's rows
+    data = selectors.export_figures(snapshot, user=request.user)  # a lead's file: only their own agency's rows
+    groups = selectors.contribution_groups(snapshot, indicators=data["indicators"], quarters=data["quarters"])
     built = timezone.localtime(snapshot.built_at)
-    label = f"Partnership Neglect Dataset as at {built:%d %B %Y}"
-    if fmt == "xlsx":
-        body = exports.export_xlsx(snapshot_label=label, built_at=f"{built:%d %B %Y %H:%M}", **data)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    elif fmt == "csv":
-        body = exports.export_csv(
+    filename = f"neglect-dataset-{built:%Y-%m-%d-%H%M}.{fmt}"
+    if fmt == "csv":
+        chunks = exports.csv_chunks(
             indicators=data["indicators"],
-            quarters=data["quarters"],
             values=data["values"],
             comparisons=data["comparisons"],
             spc=data["spc"],
-            contributions=data["contributions"],
+            groups=groups,
             agencies=data["agencies"],
         )
-        content_type = "text/csv; charset=utf-8"
-    else:
-        raise Http404("Unknown format")
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="neglect-dataset-{built:%Y-%m-%d-%H%M}.{fmt}"'
+        return _csv_response(chunks, filename)
+    workbook = exports.dataset_workbook(
+        snapshot_label=f"Partnership Neglect Dataset as at {built:%d %B %Y}",
+        built_at=f"{built:%d %B %Y %H:%M}",
+        indicators=data["indicators"],
+        quarters=data["quarters"],
+        values=data["values"],
+        groups=groups,
+        comparisons=data["comparisons"],
+        spc=data["spc"],
+        themes=data["themes"],
+        agencies=data["agencies"],
+        agency_rows=data["agency_rows"],
+    )
+    body = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it when sent, and then it is gone
+    workbook.save(body)
+    body.seek(0)
+    response = FileResponse(
+        body,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -311,27 +343,23 @@ def process_change_remove(request: HttpRequest, code: str, pk: int) -> HttpRespo
 
 
 @require_safe
-def indicator_data_csv(request: HttpRequest, code: str) -> HttpResponse:
-    """The chart's numbers as CSV, through the same disclosure rules as every export."""
+def indicator_data_csv(request: HttpRequest, code: str) -> HttpResponseBase:
+    """The chart's numbers as CSV, through the same disclosure rules as every export: only this indicator's
+    figures are read."""
     snapshot = _snapshot(request)
-    everything = selectors.export_data(snapshot, user=request.user)
-    info = next((i for i in everything["indicators"] if i.code == code), None)
-    if info is None:
+    data = selectors.export_figures(snapshot, user=request.user, code=code)
+    if not data["indicators"]:
         raise Http404("No such indicator in this snapshot")
-    body = exports.export_csv(
-        indicators=[info],
-        quarters=everything["quarters"],
-        values={k: v for k, v in everything["values"].items() if k[0] == code},
-        comparisons={k: v for k, v in everything["comparisons"].items() if k[0] == code},
-        spc={code: everything["spc"][code]} if code in everything["spc"] else {},
-        contributions={k: v for k, v in everything["contributions"].items() if k[0] == code},
-        agencies=everything["agencies"],
+    chunks = exports.csv_chunks(
+        indicators=data["indicators"],
+        values=data["values"],
+        comparisons=data["comparisons"],
+        spc=data["spc"],
+        groups=selectors.contribution_groups(snapshot, indicators=data["indicators"], quarters=data["quarters"]),
+        agencies=data["agencies"],
     )
     built = timezone.localtime(snapshot.built_at)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{code}-{built:%Y-%m-%d-%H%M}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return _csv_response(chunks, f"{code}-{built:%Y-%m-%d-%H%M}.csv")
 
 
 @require_safe

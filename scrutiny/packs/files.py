@@ -21,12 +21,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from openpyxl import load_workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 
 from dataset.build.figures import IndicatorInfo, PartnershipValue, SpcPhase, SpcResult, Theme, quarter_label
 from dataset.catalogue.numbers import format_value
-from dataset.cells import csv_text, set_cell
+from dataset.cells import csv_text
 from dataset.reading import disclosure, exports
 from dataset.reading.disclosure import Cell
 from neglect_portal.strategy import Objective
@@ -473,7 +473,6 @@ def pdf_bytes(context: Mapping) -> bytes:
 
 
 # --- the workbook ---------------------------------------------------------------------------------------------------
-_BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -481,16 +480,26 @@ def sheet_value(cell: Cell) -> int | Decimal | str:
     return exports.sheet_value(cell)
 
 
-def _rows(ws, header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[int]) -> None:
-    for column, name in enumerate(header, start=1):
-        set_cell(ws.cell(row=1, column=column), name)
-        ws.cell(row=1, column=column).font = _BOLD
-    for r, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            set_cell(ws.cell(row=r, column=column), value)
+def _rows(
+    ws,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    widths: Sequence[int],
+    *,
+    wrap: bool = False,
+    note: str = "",
+) -> None:
+    """A pack sheet into a write-only worksheet: a bold header, frozen, then the rows (text formula-safe through
+    dataset.reading.exports.row_value); with `wrap`, every row's cells wrap; `note` goes beside the header."""
     for column, width in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=column).column_letter].width = width
+        ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "A2"
+    ws.append([*exports.header_cells(ws, header), *((None, exports.styled_cell(ws, note)) if note else ())])
+    for row in rows:
+        if wrap:
+            ws.append([exports.styled_cell(ws, value, alignment=_WRAP) for value in row])
+        else:
+            ws.append([exports.row_value(ws, value) for value in row])
 
 
 def rag_rows(pack: PackData) -> list[list[object]]:
@@ -538,21 +547,33 @@ def evidence_rows(pack: PackData) -> list[list[object]]:
 
 
 def xlsx_bytes(pack: PackData) -> bytes:
-    """The dataset workbook from dataset.reading.exports (Dataset, Data, Themes, Notes) plus the pack's own sheets."""
+    """The dataset workbook from dataset.reading.exports (Dataset, Data, Themes, Notes) plus the pack's own sheets,
+    written once in write-only mode: the dataset's sheets are never read back and written again."""
     data = pack.dataset
     built = pack.snapshot_built_at or pack.built_at  # the dataset's build, as the dataset's own workbook says
-    body = exports.export_xlsx(snapshot_label=pack.snapshot_label, built_at=built.strftime("%d %B %Y %H:%M"), **data)
-    wb = load_workbook(io.BytesIO(body))
-    rag = wb.create_sheet(RAG_SHEET)
-    _rows(rag, RAG_COLUMNS, rag_rows(pack), (30, 14, 8, 8, 8, 8, 8))
-    if pack.rag_quarter:
-        set_cell(rag.cell(row=1, column=len(RAG_COLUMNS) + 2), f"From the accepted reports for {pack.rag_quarter}")
+    wb = exports.dataset_workbook(
+        snapshot_label=pack.snapshot_label,
+        built_at=built.strftime("%d %B %Y %H:%M"),
+        indicators=data["indicators"],
+        quarters=data["quarters"],
+        values=data["values"],
+        groups=exports.groups_of(data["indicators"], data["quarters"], data["contributions"]),
+        comparisons=data["comparisons"],
+        spc=data["spc"],
+        themes=data["themes"],
+        agencies=data["agencies"],
+        agency_rows=data.get("agency_rows"),
+    )
+    note = f"From the accepted reports for {pack.rag_quarter}" if pack.rag_quarter else ""
+    _rows(wb.create_sheet(RAG_SHEET), RAG_COLUMNS, rag_rows(pack), (30, 14, 8, 8, 8, 8, 8), note=note)
     _rows(wb.create_sheet(AUDIT_SHEET), AUDIT_COLUMNS, audit_rows(pack), (36, 12, 44, 12, 8, 20, 12, 8, 14))
-    evidence = wb.create_sheet(EVIDENCE_SHEET)
-    _rows(evidence, EVIDENCE_COLUMNS, evidence_rows(pack), (40, 30, 12, 24, 40, 60, 60, 12, 24))
-    for row in evidence.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = _WRAP
+    _rows(
+        wb.create_sheet(EVIDENCE_SHEET),
+        EVIDENCE_COLUMNS,
+        evidence_rows(pack),
+        (40, 30, 12, 24, 40, 60, 60, 12, 24),
+        wrap=True,
+    )
     wb.properties.title = f"Evidence pack: {pack.event_title}, version {pack.version}"
     wb.properties.creator = "Neglect portal"
     out = io.BytesIO()

@@ -297,7 +297,7 @@ def test_the_dashboard_marks_a_partial_quarter_and_does_not_count_it_as_moving(c
 
 def test_the_csv_download_names_the_missing_agency(client, member, snapshot):
     client.force_login(member)
-    body = client.get(reverse("dataset:dataset_export", args=[snapshot.pk, "csv"])).content.decode("utf-8-sig")
+    body = client.get(reverse("dataset:dataset_export", args=[snapshot.pk, "csv"])).getvalue().decode("utf-8-sig")
     rows = {(r["indicator_code"], r["period"]): r for r in csv.DictReader(io.StringIO(body))}
     assert rows[("C01", "2020-21 Q1")]["partial"] == "yes"
     assert rows[("C01", "2020-21 Q1")]["partial_note"] == "Partial: 1 of 2 agencies; Sussex Police not yet accepted"
