@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +26,8 @@ from dataset.models import DatasetSettings, ReportingPeriod, Return, ThemeKind
 from neglect_portal.strategy import RAG_MEANINGS, Objective, Rag
 
 from . import charts, disclosure, exports, marks, selectors
+
+CHART_SECONDS = 24 * 60 * 60  # a snapshot's charts and tables never go stale; this only bounds the memory they hold
 
 
 class DatasetFilter(forms.Form):
@@ -210,21 +213,29 @@ def _indicator_page(
         first, last = last, first
     data = selectors.indicator_page(snapshot=snapshot, user=request.user, code=code, first=first, last=last)
     info = data["info"]
-    trend = charts.trend_chart(
-        info=info,
-        quarters=data["quarters"],
-        values={q: v.value for q, v in data["values"].items()},
-        partial={q for q, v in data["values"].items() if v.partial},
-        spc=data["spc"],
-        notes={note.quarter: note.said for note in data["commentary"]},  # numbered as the list below the chart
-    )
-    contribution = charts.contribution_chart(
-        info=info,
-        quarters=data["quarters"],
-        agencies=data["agencies"],
-        contributions={(c.agency, c.quarter): (c.numerator, c.denominator, c.value) for c in data["contributions"]},
-        partnership={q: v.value for q, v in data["values"].items()},
-    )
+    key = selectors.indicator_page_key(snapshot=snapshot, user=request.user, code=code, quarters=data["quarters"])
+
+    def figures() -> dict:
+        trend = charts.trend_chart(
+            info=info,
+            quarters=data["quarters"],
+            values={q: v.value for q, v in data["values"].items()},
+            partial={q for q, v in data["values"].items() if v.partial},
+            spc=data["spc"],
+            notes={note.quarter: note.said for note in data["commentary"]},  # numbered as the list below the chart
+        )
+        contribution = charts.contribution_chart(
+            info=info,
+            quarters=data["quarters"],
+            agencies=data["agencies"],
+            contributions={(c.agency, c.quarter): (c.numerator, c.denominator, c.value) for c in data["contributions"]},
+            partnership={q: v.value for q, v in data["values"].items()},
+        )
+        return {"trend": charts.chart_payload(trend), "contribution": charts.chart_payload(contribution)}
+
+    # A snapshot never changes once written, so its charts for these quarters, as this reader may see them, are
+    # built once: plotly's figure objects take most of a second for forty agencies and quarters.
+    shown = cache.get_or_set(f"indicator-charts:{key}", figures, CHART_SECONDS)
     for c in data["contributions"]:  # labels for the table beside the chart
         c.quarter_label = quarter_label(c.quarter)
         c.agency_name = data["agencies"].get(c.agency, c.agency)
@@ -234,8 +245,9 @@ def _indicator_page(
         {
             **data,
             "snapshot": snapshot,
-            "trend": charts.chart_payload(trend),
-            "contribution": charts.chart_payload(contribution),
+            **shown,
+            "table_key": key,
+            "table_seconds": CHART_SECONDS,
             "quarter_choices": [quarter_label(q) for q in data["all_quarters"]],
             "chosen_from": quarter_label(data["quarters"][0]) if data["quarters"] else "",
             "chosen_to": quarter_label(data["quarters"][-1]) if data["quarters"] else "",
