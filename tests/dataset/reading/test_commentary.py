@@ -187,3 +187,14 @@ def test_charts_and_table_built_once_for_a_partnership_reader_are_never_shown_to
     again = indicator(client, snapshot, "N28")
     assert again.context["trend"] == first.context["trend"]
     assert again.context["contribution"] == first.context["contribution"]
+
+
+def test_each_dataset_cell_links_to_its_own_page(client, snapshot, analyst):
+    client.force_login(analyst)
+    response = client.get(reverse("dataset:dataset") + f"?snapshot={snapshot.pk}")
+    cells = [(line.info.code, c) for group in response.context["groups"] for line in group.lines for c in line.cells]
+    assert cells
+    page = response.content.decode()
+    for code, c in cells:
+        assert c.url == reverse("dataset:dataset_cell", args=[snapshot.pk, code, c.quarter])
+        assert f'href="{c.url}"' in page
