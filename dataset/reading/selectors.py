@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from agencies import access
 from agencies.models import User
@@ -589,15 +590,20 @@ def _figure(number: Decimal | None) -> str:
     return f"{number.normalize():,f}" if number == number.to_integral_value() else f"{number:,.2f}"
 
 
-def indicator_page_key(*, snapshot: DatasetSnapshot, user: User, code: str, quarters: list[int]) -> str:
-    """What the indicator page's charts and contributions table depend on: the snapshot (never changed once
-    written; its hash and build time keep a key from outliving it), the indicator, the quarters shown, and which
-    agencies' figures the reader may see (all, their own, or none), as indicator_page reads them."""
+def snapshot_view_key(*, snapshot: DatasetSnapshot, user: User, parts: tuple) -> str:
+    """A cache key for something a page shows of a snapshot, given `parts` (the page and its choices). A snapshot
+    never changes once written (its hash and build time keep a key from outliving it); what else the view depends
+    on is which agencies' figures the reader may see: all, their own, or none, as the selectors below read them."""
     own = user.agency.short_name if getattr(user, "agency_id", None) else "-"
     scope = "*" if access.can_read_all(user) else own
-    first, last = (quarters[0], quarters[-1]) if quarters else ("", "")
     made = f"{snapshot.pk}.{snapshot.content_hash}.{snapshot.built_at.timestamp()}"
-    return hashlib.sha256(f"{made}|{code}|{first}-{last}:{len(quarters)}|{scope}".encode()).hexdigest()
+    return hashlib.sha256(repr((made, scope, *parts)).encode()).hexdigest()
+
+
+def indicator_page_key(*, snapshot: DatasetSnapshot, user: User, code: str, quarters: list[int]) -> str:
+    """The indicator page's charts and contributions table: by indicator and the quarters shown."""
+    first, last = (quarters[0], quarters[-1]) if quarters else ("", "")
+    return snapshot_view_key(snapshot=snapshot, user=user, parts=("indicator", code, first, last, len(quarters)))
 
 
 def indicator_page(
@@ -619,12 +625,18 @@ def indicator_page(
     found = DatasetContribution.objects.in_snapshot(snapshot).filter(code=code, quarter__in=quarters)
     if not access.can_read_all(user):
         found = found.filter(agency=own) if own else found.none()
-    # The SQL has already narrowed a lead's rows; the rule is still applied to each row they get.
-    contributions = (
-        list(found)
-        if access.can_read_all(user)
-        else [c for c in found if contributions_visible_to(user, c.agency, own)]
-    )
+
+    def visible(rows) -> list[DatasetContribution]:
+        # The SQL has already narrowed a lead's rows; the rule is still applied to each row they get.
+        return (
+            list(rows)
+            if access.can_read_all(user)
+            else [c for c in rows if contributions_visible_to(user, c.agency, own)]
+        )
+
+    # Every agency's figure for every quarter is read only when asked for (the page keeps its charts and table
+    # for a snapshot); the commentary, a few rows, is read at once.
+    contributions = SimpleLazyObject(lambda: visible(found))
     spc = None
     if reading is not None:
         points = tuple(
@@ -651,7 +663,7 @@ def indicator_page(
             suggestion=reading.suggestion,
         )
     agencies = dict(snapshot.meta.get("agencies", {}))
-    commentary = quarter_commentary(contributions, agencies)
+    commentary = quarter_commentary(visible(found.exclude(commentary="")), agencies)
     rows = []
     for q in quarters:
         v = values.get(q)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
@@ -80,13 +81,22 @@ def dataset_page(request: HttpRequest) -> HttpResponse:
     if snapshot is not None:
         filters = DatasetFilter(request.GET, agencies=_visible_agencies(request, snapshot))
         chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
-        groups, quarters = selectors.dataset_table(
-            snapshot=snapshot, user=request.user, objective=chosen["objective"], agency=chosen["agency"]
+        objective, agency = chosen["objective"], chosen["agency"]
+        if agency and agency not in _visible_agencies(request, snapshot):
+            raise Http404("No such agency in your view")
+        # The tables are a snapshot's, so the template keeps them (under table_key); they are read only when it
+        # does not have them yet.
+        table = SimpleLazyObject(
+            lambda: selectors.dataset_table(snapshot=snapshot, user=request.user, objective=objective, agency=agency)
         )
         context.update(
             filters=filters,
-            groups=groups,
-            quarters=[(q, quarter_label(q)) for q in quarters],
+            groups=SimpleLazyObject(lambda: table[0]),
+            quarters=SimpleLazyObject(lambda: [(q, quarter_label(q)) for q in table[1]]),
+            table_key=selectors.snapshot_view_key(
+                snapshot=snapshot, user=request.user, parts=("dataset", objective, agency)
+            ),
+            table_seconds=CHART_SECONDS,
             themes=(found := selectors.themes_of(snapshot)),
             low_themes=sum(1 for t in found if t.severity == 1),
             agency_name=dict(snapshot.meta.get("agencies", {})).get(chosen["agency"], ""),
@@ -236,9 +246,15 @@ def _indicator_page(
     # A snapshot never changes once written, so its charts for these quarters, as this reader may see them, are
     # built once: plotly's figure objects take most of a second for forty agencies and quarters.
     shown = cache.get_or_set(f"indicator-charts:{key}", figures, CHART_SECONDS)
-    for c in data["contributions"]:  # labels for the table beside the chart
-        c.quarter_label = quarter_label(c.quarter)
-        c.agency_name = data["agencies"].get(c.agency, c.agency)
+    found = data["contributions"]  # read only if the charts or the table are built now
+
+    def labelled() -> list:
+        for c in found:  # labels for the table beside the chart
+            c.quarter_label = quarter_label(c.quarter)
+            c.agency_name = data["agencies"].get(c.agency, c.agency)
+        return list(found)
+
+    data["contributions"] = SimpleLazyObject(labelled)
     return render(
         request,
         "dataset/indicator.html",

@@ -198,3 +198,13 @@ def test_each_dataset_cell_links_to_its_own_page(client, snapshot, analyst):
     for code, c in cells:
         assert c.url == reverse("dataset:dataset_cell", args=[snapshot.pk, code, c.quarter])
         assert f'href="{c.url}"' in page
+
+
+def test_the_dataset_tables_kept_for_the_analyst_are_not_shown_to_a_lead(client, snapshot, analyst, police_lead):
+    client.force_login(analyst)
+    assert "2 comments" in client.get(reverse("dataset:dataset")).content.decode()
+    client.force_login(police_lead)
+    table = client.get(reverse("dataset:dataset")).content.decode()
+    assert "1 comment<span" in table and "2 comments" not in table
+    client.force_login(analyst)
+    assert "2 comments" in client.get(reverse("dataset:dataset")).content.decode()
