@@ -313,14 +313,15 @@ def _figure(*, info: IndicatorInfo, title: str, labels: Sequence[str]) -> go.Fig
             },
             "hovermode": "closest",
             "hoverlabel": {"font": {"family": FONT}},
-        }
+        },
+        _validate=False,
     )
 
 
 def _payload(fig: go.Figure) -> dict:
     # Through plotly's own serialiser so the result is plain JSON types; the default template is
     # dropped, as plotly.js has its own defaults and the page needs no extra kilobytes.
-    figure = json.loads(pio.to_json(fig, validate=True, engine="json"))
+    figure = json.loads(pio.to_json(fig, validate=False, engine="json"))
     figure["layout"].pop("template", None)
     figure["config"] = dict(CONFIG)
     return figure

@@ -8,12 +8,14 @@ from collections.abc import Iterator
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
@@ -29,6 +31,8 @@ from dataset.models import DatasetSettings, ReportingPeriod, Return, ThemeKind
 from neglect_portal.strategy import RAG_MEANINGS, Objective, Rag
 
 from . import charts, disclosure, exports, marks, selectors
+
+CHART_SECONDS = 24 * 60 * 60  # a snapshot's charts and tables never go stale; this only bounds the memory they hold
 
 
 class DatasetFilter(forms.Form):
@@ -81,13 +85,22 @@ def dataset_page(request: HttpRequest) -> HttpResponse:
     if snapshot is not None:
         filters = DatasetFilter(request.GET, agencies=_visible_agencies(request, snapshot))
         chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
-        groups, quarters = selectors.dataset_table(
-            snapshot=snapshot, user=request.user, objective=chosen["objective"], agency=chosen["agency"]
+        objective, agency = chosen["objective"], chosen["agency"]
+        if agency and agency not in _visible_agencies(request, snapshot):
+            raise Http404("No such agency in your view")
+        # The tables are a snapshot's, so the template keeps them (under table_key); they are read only when it
+        # does not have them yet.
+        table = SimpleLazyObject(
+            lambda: selectors.dataset_table(snapshot=snapshot, user=request.user, objective=objective, agency=agency)
         )
         context.update(
             filters=filters,
-            groups=groups,
-            quarters=[(q, quarter_label(q)) for q in quarters],
+            groups=SimpleLazyObject(lambda: table[0]),
+            quarters=SimpleLazyObject(lambda: [(q, quarter_label(q)) for q in table[1]]),
+            table_key=selectors.snapshot_view_key(
+                snapshot=snapshot, user=request.user, parts=("dataset", objective, agency)
+            ),
+            table_seconds=CHART_SECONDS,
             themes=(found := selectors.themes_of(snapshot)),
             low_themes=sum(1 for t in found if t.severity == 1),
             agency_name=dict(snapshot.meta.get("agencies", {})).get(chosen["agency"], ""),
@@ -242,32 +255,47 @@ def _indicator_page(
         first, last = last, first
     data = selectors.indicator_page(snapshot=snapshot, user=request.user, code=code, first=first, last=last)
     info = data["info"]
-    trend = charts.trend_chart(
-        info=info,
-        quarters=data["quarters"],
-        values={q: v.value for q, v in data["values"].items()},
-        partial={q for q, v in data["values"].items() if v.partial},
-        spc=data["spc"],
-        notes={note.quarter: note.said for note in data["commentary"]},  # numbered as the list below the chart
-    )
-    contribution = charts.contribution_chart(
-        info=info,
-        quarters=data["quarters"],
-        agencies=data["agencies"],
-        contributions={(c.agency, c.quarter): (c.numerator, c.denominator, c.value) for c in data["contributions"]},
-        partnership={q: v.value for q, v in data["values"].items()},
-    )
-    for c in data["contributions"]:  # labels for the table beside the chart
-        c.quarter_label = quarter_label(c.quarter)
-        c.agency_name = data["agencies"].get(c.agency, c.agency)
+    key = selectors.indicator_page_key(snapshot=snapshot, user=request.user, code=code, quarters=data["quarters"])
+
+    def figures() -> dict:
+        trend = charts.trend_chart(
+            info=info,
+            quarters=data["quarters"],
+            values={q: v.value for q, v in data["values"].items()},
+            partial={q for q, v in data["values"].items() if v.partial},
+            spc=data["spc"],
+            notes={note.quarter: note.said for note in data["commentary"]},  # numbered as the list below the chart
+        )
+        contribution = charts.contribution_chart(
+            info=info,
+            quarters=data["quarters"],
+            agencies=data["agencies"],
+            contributions={(c.agency, c.quarter): (c.numerator, c.denominator, c.value) for c in data["contributions"]},
+            partnership={q: v.value for q, v in data["values"].items()},
+        )
+        return {"trend": charts.chart_payload(trend), "contribution": charts.chart_payload(contribution)}
+
+    # A snapshot never changes once written, so its charts for these quarters, as this reader may see them, are
+    # built once: plotly's figure objects take most of a second for forty agencies and quarters.
+    shown = cache.get_or_set(f"indicator-charts:{key}", figures, CHART_SECONDS)
+    found = data["contributions"]  # read only if the charts or the table are built now
+
+    def labelled() -> list:
+        for c in found:  # labels for the table beside the chart
+            c.quarter_label = quarter_label(c.quarter)
+            c.agency_name = data["agencies"].get(c.agency, c.agency)
+        return list(found)
+
+    data["contributions"] = SimpleLazyObject(labelled)
     return render(
         request,
         "dataset/indicator.html",
         {
             **data,
             "snapshot": snapshot,
-            "trend": charts.chart_payload(trend),
-            "contribution": charts.chart_payload(contribution),
+            **shown,
+            "table_key": key,
+            "table_seconds": CHART_SECONDS,
             "quarter_choices": [quarter_label(q) for q in data["all_quarters"]],
             "chosen_from": quarter_label(data["quarters"][0]) if data["quarters"] else "",
             "chosen_to": quarter_label(data["quarters"][-1]) if data["quarters"] else "",

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+from html import escape
+
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 
 from dataset.models import Indicator, NotAvailableReason, ReportingPeriod
 from neglect_portal.lifecycle import State
@@ -10,6 +15,47 @@ REASONS = [("", "Available: figures entered"), *NotAvailableReason.choices]
 
 def field_name(code: str, name: str) -> str:
     return f"{code}-{name}"
+
+
+def _figure_attrs() -> dict[str, str]:
+    return {"inputmode": "decimal", "autocomplete": "off", "class": "form-control", "data-figure": ""}
+
+
+# One field of each kind, built once: a large return's form has 720 fields, and building each afresh (Django
+# deep-copies every widget it is given) was a tenth of a save. _field copies these instead.
+_PROTOTYPES: dict[str, forms.Field] = {
+    "figure": forms.CharField(label="Count", required=False, max_length=40, widget=forms.TextInput(_figure_attrs())),
+    "not_available_reason": forms.ChoiceField(
+        label="Not available?",
+        choices=REASONS,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    ),
+    "expected_on": forms.DateField(
+        label="Expected by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the date the figure is expected, like 31/10/2020."},
+    ),
+    "commentary": forms.CharField(
+        label="Commentary",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    ),
+}
+
+
+def _field(kind: str, *, label: str | None = None) -> forms.Field:
+    """A copy of the prototype field, with its own widget and attributes (mark_problems changes those) and label.
+    What else a field holds (validators, choices, messages) is never changed after it is built, so it is shared."""
+    prototype = _PROTOTYPES[kind]
+    field = copy.copy(prototype)
+    field.widget = copy.copy(prototype.widget)
+    field.widget.attrs = dict(prototype.widget.attrs)
+    if label is not None:
+        field.label = label
+    return field
 
 
 class ReturnValuesForm(forms.Form):
@@ -26,36 +72,13 @@ class ReturnValuesForm(forms.Form):
         self.indicators = indicators
         for indicator in indicators:
             code = indicator.code
-            attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "form-control", "data-figure": ""}
             if indicator.is_ratio:
-                self.fields[field_name(code, "numerator")] = forms.CharField(
-                    label=indicator.numerator_label, required=False, max_length=40, widget=forms.TextInput(attrs)
-                )
-                self.fields[field_name(code, "denominator")] = forms.CharField(
-                    label=indicator.denominator_label, required=False, max_length=40, widget=forms.TextInput(attrs)
-                )
+                self.fields[field_name(code, "numerator")] = _field("figure", label=indicator.numerator_label)
+                self.fields[field_name(code, "denominator")] = _field("figure", label=indicator.denominator_label)
             else:
-                self.fields[field_name(code, "value")] = forms.CharField(
-                    label="Count", required=False, max_length=40, widget=forms.TextInput(attrs)
-                )
-            self.fields[field_name(code, "not_available_reason")] = forms.ChoiceField(
-                label="Not available?",
-                choices=REASONS,
-                required=False,
-                widget=forms.Select(attrs={"class": "form-select"}),
-            )
-            self.fields[field_name(code, "expected_on")] = forms.DateField(
-                label="Expected by",
-                required=False,
-                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-                error_messages={"invalid": "Enter the date the figure is expected, like 31/10/2020."},
-            )
-            self.fields[field_name(code, "commentary")] = forms.CharField(
-                label="Commentary",
-                required=False,
-                max_length=4000,
-                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-            )
+                self.fields[field_name(code, "value")] = _field("figure", label="Count")
+            for name in ("not_available_reason", "expected_on", "commentary"):
+                self.fields[field_name(code, name)] = _field(name)
 
     def mark_problems(self, problems) -> None:
         """Give each field with a problem `is-invalid` and point it at its messages (aria-describedby)."""
@@ -73,6 +96,53 @@ class ReturnValuesForm(forms.Form):
             attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
         attrs["aria-describedby"] = f"{name}-problems"
         attrs["aria-invalid"] = "true"
+
+    def row_inputs(self, indicator: Indicator, problems: dict[str, list]) -> tuple[list[FigureInput], ...]:
+        """(the figure inputs, the other inputs) of one indicator's row, each ready to show with its problems.
+
+        Call after mark_problems, so each input carries its `is-invalid` and `aria-describedby`."""
+        figures = ("numerator", "denominator") if indicator.is_ratio else ("value",)
+        others = ("not_available_reason", "expected_on", "commentary")
+        css = {"commentary": "col-12"}
+
+        def one(name: str) -> FigureInput:
+            html_name = field_name(indicator.code, name)
+            return FigureInput(
+                html_name=html_name,
+                label=self.fields[html_name].label,
+                widget=self.widget_html(html_name),
+                errors=list(self.errors.get(html_name, ())) if self.is_bound else [],
+                problems=problems.get(name, []),
+                css=css.get(name, "col-sm-4"),
+            )
+
+        return [one(n) for n in figures], [one(n) for n in others]
+
+    def widget_html(self, name: str) -> SafeString:
+        """The field's input exactly as Django's widget templates write it, without a template render per input.
+
+        A large return has 150 indicators and 750 inputs: rendering each through the form renderer's templates
+        took most of a second. Text, date, select and textarea are the only widgets this form uses; every
+        attribute and value is escaped here (html.escape is what django.utils.html.escape runs)."""
+        widget = self.fields[name].widget
+        attrs = dict(widget.attrs)
+        if self.is_bound and self.errors.get(name):
+            attrs["aria-invalid"] = "true"
+        attrs["id"] = f"id_{name}"
+        value = widget.format_value(self[name].value())
+        shown = _attrs_html(attrs)
+        if isinstance(widget, forms.Select):
+            chosen = set(value)
+            options = "".join(
+                f'\n  <option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>{escape(str(text))}'
+                "</option>\n"
+                for v, text in widget.choices
+            )
+            return _escaped(f'<select name="{escape(name)}"{shown}>{options}\n</select>')
+        if isinstance(widget, forms.Textarea):
+            return _escaped(f'<textarea name="{escape(name)}"{shown}>\n{escape(str(value or ""))}</textarea>')
+        given = f' value="{escape(str(value))}"' if value is not None else ""
+        return _escaped(f'<input type="{escape(widget.input_type)}" name="{escape(name)}"{given}{shown}>')
 
     def inputs(self) -> dict[str, dict[str, object]]:
         """{code: {field: typed value}} for the services; call after is_valid()."""
@@ -97,6 +167,41 @@ class ReturnValuesForm(forms.Form):
                 for name in ("numerator", "denominator", "value", "not_available_reason", "commentary")
             }
         return out
+
+
+def _escaped(html: str) -> SafeString:
+    """Mark as safe HTML that widget_html built with every attribute and value passed through escape()."""
+    return mark_safe(html)  # noqa: S308 - each interpolated part is escaped where it is built
+
+
+def _attrs_html(attrs: dict[str, object]) -> str:
+    """Attributes as django/forms/widgets/attrs.html writes them, escaped: False left out, True as a bare name."""
+    return "".join(
+        f" {escape(k)}" if v is True else f' {escape(k)}="{escape(str(v))}"' for k, v in attrs.items() if v is not False
+    )
+
+
+@dataclass(frozen=True)
+class FigureInput:
+    """One input of a return row, as the edit page shows it: its label, the input, and its own messages. It has what
+    dataset/_figure_field.html reads from a bound field (auto_id, label, html_name, errors, and itself shown)."""
+
+    html_name: str
+    label: str
+    widget: SafeString
+    errors: list[str]
+    problems: list
+    css: str
+
+    @property
+    def auto_id(self) -> str:
+        return f"id_{self.html_name}"
+
+    def __html__(self) -> SafeString:
+        """Shown as its input, as a bound field is, so dataset/_figure_field.html takes either."""
+        return self.widget
+
+    __str__ = __html__
 
 
 class ReturnFilterForm(forms.Form):

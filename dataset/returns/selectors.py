@@ -97,6 +97,9 @@ class Row:
     previous: Decimal | None = None
     year_earlier: Decimal | None = None
     problems: list[validation.Problem] = field(default_factory=list)
+    # The edit page's inputs for this row (forms.FigureInput), filled in by its view from the form it shows.
+    figure_inputs: list = field(default_factory=list)
+    other_inputs: list = field(default_factory=list)
 
     @property
     def by_field(self) -> dict[str, list[validation.Problem]]:
@@ -191,21 +194,27 @@ def _values_and_indicators(ret: Return) -> tuple[dict[int, ReturnValue], list[In
     return stored, sorted(indicators.values(), key=lambda i: (order.get(i.objective, len(order)), i.code))
 
 
-def return_indicators(*, ret: Return) -> list[Indicator]:
-    """The indicators of the return's page, in its order, without reading any history: for building its form."""
-    return _values_and_indicators(ret)[1]
+def return_page_values(*, ret: Return) -> tuple[dict[int, ReturnValue], list[Indicator]]:
+    """(stored values by indicator id, the page's indicators in order): read once by the edit page, which builds its
+    form from them and passes them to return_rows, instead of reading them for each."""
+    return _values_and_indicators(ret)
 
 
 def return_rows(
-    *, ret: Return, overrides: dict[str, dict] | None = None, row_numbers: dict[str, int] | None = None
+    *,
+    ret: Return,
+    overrides: dict[str, dict] | None = None,
+    row_numbers: dict[str, int] | None = None,
+    read: tuple[dict[int, ReturnValue], list[Indicator]] | None = None,
 ) -> tuple[list[ObjectiveGroup], validation.Problems]:
     """The page's rows grouped by objective, with history beside each, and the problems of the values shown.
 
     `overrides` are typed-but-unsaved inputs (a refused save, or an uploaded file in its dry run): they are
     validated and shown instead of what is stored. `row_numbers` (code -> spreadsheet row) puts the row in
-    each message, for uploads. A fixed number of queries, however long the agency's history.
+    each message, for uploads. `read` is return_page_values(ret=ret) when the caller has it already. A fixed number
+    of queries, however long the agency's history.
     """
-    stored, ordered = _values_and_indicators(ret)
+    stored, ordered = read if read is not None else _values_and_indicators(ret)
     past = accepted_history(ret=ret, indicators=ordered)
     history = validation_history(ret, past)
     quarter = ret.period.as_quarter

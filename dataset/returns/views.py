@@ -95,14 +95,17 @@ def return_history(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, ret, "dataset/return_history.html", timeline=timeline, changes=changes, groups=[])
 
 
-def _indicators(ret) -> list:
-    # Only the form's fields: the rows, with their history, are read once, by _form_page.
-    return selectors.return_indicators(ret=ret)
+def _read(ret) -> tuple[dict, list]:
+    # The stored values and the page's indicators, read once: the form is built from them and _form_page's rows too.
+    return selectors.return_page_values(ret=ret)
 
 
-def _form_page(request, ret, form, *, status=200, conflict=None, overrides=None, notice=None) -> HttpResponse:
-    groups, problems = selectors.return_rows(ret=ret, overrides=overrides)
+def _form_page(request, ret, form, *, read, status=200, conflict=None, overrides=None, notice=None) -> HttpResponse:
+    groups, problems = selectors.return_rows(ret=ret, overrides=overrides, read=read)
     form.mark_problems(problems)
+    for group in groups:
+        for row in group.rows:
+            row.figure_inputs, row.other_inputs = form.row_inputs(row.indicator, row.by_field)
     return _page(
         request,
         ret,
@@ -118,17 +121,17 @@ def _form_page(request, ret, form, *, status=200, conflict=None, overrides=None,
 
 def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_edit(user=request.user, pk=pk)  # another agency's return: 404
-    indicators = _indicators(ret)
+    read = _read(ret)
     if request.method != "POST":
-        form = ReturnValuesForm(initial=_initial(ret, indicators), indicators=indicators)
-        return _form_page(request, ret, form)
-    return _save(request, ret, indicators, then_submit=False)
+        form = ReturnValuesForm(initial=_initial(ret, read), indicators=read[1])
+        return _form_page(request, ret, form, read=read)
+    return _save(request, ret, read, then_submit=False)
 
 
 @require_POST
 def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_edit(user=request.user, pk=pk)
-    indicators = _indicators(ret)
+    read = _read(ret)
     if ret.status == State.SUBMITTED:
         # A second click on Submit, or a resubmission from a stale page: it was submitted once, and once only.
         messages.info(request, f"{ret.agency} return for {ret.period} is already submitted.")
@@ -137,14 +140,15 @@ def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
         version = VersionForm(request.POST)
         if not version.is_valid():
             return redirect(ret)
-        return _submit(request, ret, indicators, version.cleaned_data["seen_version"])
-    return _save(request, ret, indicators, then_submit=True)
+        return _submit(request, ret, read[1], version.cleaned_data["seen_version"])
+    return _save(request, ret, read, then_submit=True)
 
 
-def _save(request: HttpRequest, ret, indicators, *, then_submit: bool) -> HttpResponse:
+def _save(request: HttpRequest, ret, read, *, then_submit: bool) -> HttpResponse:
+    indicators = read[1]
     form = ReturnValuesForm(request.POST, indicators=indicators)
     if not form.is_valid():
-        return _form_page(request, ret, form, status=400, overrides=form.typed())
+        return _form_page(request, ret, form, read=read, status=400, overrides=form.typed())
     try:
         ret, changed = services.return_save_values(
             ret=ret,
@@ -153,15 +157,17 @@ def _save(request: HttpRequest, ret, indicators, *, then_submit: bool) -> HttpRe
             inputs=form.inputs(),
         )
     except services.Conflict as conflict:
-        return _form_page(request, ret, form, status=409, conflict=conflict, overrides=form.typed())
+        # Not saved: what is stored is what was read, except the rows others changed, which the page must show.
+        return _form_page(request, ret, form, read=_read(ret), status=409, conflict=conflict, overrides=form.typed())
     except services.EditRefused as refused:
         messages.error(request, str(refused))
         return redirect(ret)
     if then_submit:
         return _submit(request, ret, indicators, ret.version)
-    fresh = ReturnValuesForm(initial=_initial(ret, indicators), indicators=indicators)
+    saved = _read(ret) if changed else read
+    fresh = ReturnValuesForm(initial=_initial(ret, saved), indicators=saved[1])
     note = "Draft saved." if changed else "Nothing had changed; the draft is as it was."
-    return _form_page(request, ret, fresh, notice=note)
+    return _form_page(request, ret, fresh, read=saved, notice=note)
 
 
 def _submit(request: HttpRequest, ret, indicators, seen_version: int) -> HttpResponse:
@@ -169,11 +175,13 @@ def _submit(request: HttpRequest, ret, indicators, seen_version: int) -> HttpRes
         services.return_submit(ret=ret, acting_user=request.user, seen_version=seen_version)
     except services.ReturnInvalid:
         ret.refresh_from_db()
-        form = ReturnValuesForm(initial=_initial(ret, indicators), indicators=indicators)
+        read = _read(ret)
+        form = ReturnValuesForm(initial=_initial(ret, read), indicators=read[1])
         return _form_page(
             request,
             ret,
             form,
+            read=read,
             status=400,
             notice="Your figures are saved as a draft, but the return cannot be submitted yet: "
             "fix each error and explain each query in its commentary, then submit again.",
@@ -181,7 +189,7 @@ def _submit(request: HttpRequest, ret, indicators, seen_version: int) -> HttpRes
     except services.Conflict as conflict:
         form = ReturnValuesForm(request.POST, indicators=indicators)
         form.is_valid()
-        return _form_page(request, ret, form, status=409, conflict=conflict, overrides=form.typed())
+        return _form_page(request, ret, form, read=_read(ret), status=409, conflict=conflict, overrides=form.typed())
     except (services.EditRefused, IllegalTransition) as refused:
         messages.error(request, str(refused))
         return redirect(ret)
@@ -189,8 +197,8 @@ def _submit(request: HttpRequest, ret, indicators, seen_version: int) -> HttpRes
     return redirect(ret)
 
 
-def _initial(ret, indicators) -> dict[str, object]:
-    stored = {v.indicator_id: v for v in ret.values.all()}
+def _initial(ret, read) -> dict[str, object]:
+    stored, indicators = read
     initial: dict[str, object] = {"seen_version": ret.version}
     for indicator in indicators:
         value = stored.get(indicator.pk)

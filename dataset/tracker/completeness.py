@@ -122,6 +122,9 @@ class ReturnFacts:
     status: str
     first_submitted_on: date | None = None  # the local date of the first submission, if there was one
     values: Mapping[str, Figures] = field(default_factory=dict)
+    # (present, not available) among the expected values, when counted already (by the database, for a grid of
+    # thousands of values): then `values` is not read, and every other expected value is missing.
+    counted: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,16 @@ def cell(*, expected: Mapping[str, bool], ret: ReturnFacts | None, due_on: date,
         status=status,
         overdue=status not in IN and today > due_on,
         on_time=first is not None and first <= due_on,
-        counts=count_values(expected, ret.values if ret else {}),
+        counts=_counts(expected, ret),
         submitted=first is not None,
     )
+
+
+def _counts(expected: Mapping[str, bool], ret: ReturnFacts | None) -> Counts:
+    if ret is not None and ret.counted is not None:
+        present, not_available = ret.counted
+        return Counts(present, not_available, len(expected) - present - not_available)
+    return count_values(expected, ret.values if ret else {})
 
 
 # --- a quarter's totals, and the whole grid ----------------------------------------------------------

@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Max, Min, Subquery
+from django.db.models import Count, F, Max, Min, Q, Subquery
+from django.db.models.functions import Trim
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -125,27 +126,46 @@ def _first_submissions(period_ids: list[int]) -> dict[int, date]:
     return {row["id"]: timezone.localdate(row["first"]) for row in rows}
 
 
+def value_counts(*, period_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return id -> (present, not available) among the values its agency is expected to supply, counted by the
+    database as completeness.value_state decides each one (a reason wins; a ratio needs both figures; blank is
+    missing): one row a return instead of one a value. Stored figures are stripped when saved; Trim strips the
+    spaces of any that were not."""
+    ratio = Q(indicator__unit__in=RATIO_UNITS)
+    rows = (
+        ReturnValue.objects.filter(
+            ret__period_id__in=period_ids, indicator__active=True, indicator__suppliers=F("ret__agency_id")
+        )
+        .annotate(reason=Trim("not_available_reason"), n=Trim("numerator"), d=Trim("denominator"), v=Trim("value"))
+        .values("ret_id")
+        .annotate(
+            not_available=Count("pk", filter=~Q(reason="")),
+            present=Count("pk", filter=Q(reason="") & ((ratio & ~Q(n="") & ~Q(d="")) | (~ratio & ~Q(v="")))),
+        )
+        .order_by()
+        .values_list("ret_id", "present", "not_available")
+    )
+    return {ret_id: (present, not_available) for ret_id, present, not_available in rows}
+
+
 def return_facts(*, period_ids: list[int]) -> dict[tuple[int, int], tuple[int, completeness.ReturnFacts]]:
-    """(agency id, period id) -> (return id, its facts), in three queries."""
+    """(agency id, period id) -> (return id, its facts, with its values counted), in three queries."""
     if not period_ids:
         return {}
     returns = list(
         Return.objects.filter(period_id__in=period_ids).values("id", "agency_id", "period_id", "status", "submitted_at")
     )
     first = _first_submissions(period_ids)
-    figures: dict[int, dict[str, completeness.Figures]] = defaultdict(dict)
-    values = ReturnValue.objects.filter(ret__period_id__in=period_ids).values_list(
-        "ret_id", "indicator__code", "numerator", "denominator", "value", "not_available_reason"
-    )
-    for ret_id, code, numerator, denominator, value, reason in values:
-        figures[ret_id][code] = completeness.Figures(numerator, denominator, value, reason)
+    counted = value_counts(period_ids=period_ids)
     out = {}
     for r in returns:
         # Returns made before history was kept fall back on their (latest) submission time.
         submitted = first.get(r["id"]) or (timezone.localdate(r["submitted_at"]) if r["submitted_at"] else None)
         out[(r["agency_id"], r["period_id"])] = (
             r["id"],
-            completeness.ReturnFacts(status=r["status"], first_submitted_on=submitted, values=figures[r["id"]]),
+            completeness.ReturnFacts(
+                status=r["status"], first_submitted_on=submitted, counted=counted.get(r["id"], (0, 0))
+            ),
         )
     return out
 

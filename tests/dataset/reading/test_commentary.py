@@ -167,3 +167,44 @@ def test_a_special_cause_point_carries_the_commentary_in_its_own_hover():
     assert CSC_SAID in hover and "Children&#x27;s Social Care" in hover
     marker = figure["layout"]["annotations"][0]
     assert marker["ay"] > 0  # below the point: the "Improvement" label is above it
+
+
+def test_charts_and_table_built_once_for_a_partnership_reader_are_never_shown_to_a_lead(
+    client, snapshot, analyst, police_lead
+):
+    """The indicator page keeps a snapshot's charts and contributions table: by who may see which agencies."""
+    client.force_login(analyst)
+    first = indicator(client, snapshot, "N28")
+    assert CSC_COUNT_SAID[:8] not in first.content.decode()  # escaped, but there
+    assert "Children&#x27;s Social Care" in first.content.decode().split('data-testid="indicator-table"')[1]
+    client.force_login(police_lead)
+    page = indicator(client, snapshot, "N28")
+    contributions_table = page.content.decode().split("accepted figure by quarter")[1]
+    assert "Police" in contributions_table and "Children&#x27;s Social Care" not in contributions_table
+    assert "champions&lt;/b&gt;" not in hover_texts(page.context["trend"])
+    assert "champions&lt;/b&gt;" not in json.dumps(page.context["contribution"])
+    client.force_login(analyst)
+    again = indicator(client, snapshot, "N28")
+    assert again.context["trend"] == first.context["trend"]
+    assert again.context["contribution"] == first.context["contribution"]
+
+
+def test_each_dataset_cell_links_to_its_own_page(client, snapshot, analyst):
+    client.force_login(analyst)
+    response = client.get(reverse("dataset:dataset") + f"?snapshot={snapshot.pk}")
+    cells = [(line.info.code, c) for group in response.context["groups"] for line in group.lines for c in line.cells]
+    assert cells
+    page = response.content.decode()
+    for code, c in cells:
+        assert c.url == reverse("dataset:dataset_cell", args=[snapshot.pk, code, c.quarter])
+        assert f'href="{c.url}"' in page
+
+
+def test_the_dataset_tables_kept_for_the_analyst_are_not_shown_to_a_lead(client, snapshot, analyst, police_lead):
+    client.force_login(analyst)
+    assert "2 comments" in client.get(reverse("dataset:dataset")).content.decode()
+    client.force_login(police_lead)
+    table = client.get(reverse("dataset:dataset")).content.decode()
+    assert "1 comment<span" in table and "2 comments" not in table
+    client.force_login(analyst)
+    assert "2 comments" in client.get(reverse("dataset:dataset")).content.decode()
