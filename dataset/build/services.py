@@ -23,7 +23,6 @@ from dataset.catalogue.periods import Quarter
 from dataset.history import record_as
 from dataset.models import (
     BuildRequest,
-    DatasetContribution,
     DatasetSettings,
     DatasetSnapshot,
     DatasetSpc,
@@ -40,7 +39,7 @@ from dataset.models import (
 )
 from neglect_portal.lifecycle import State
 
-from . import aggregate, spc, themes
+from . import aggregate, spc, store, themes
 from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck
 
 log = logging.getLogger(__name__)
@@ -379,7 +378,15 @@ def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
         pause = float(getattr(settings, "DATASET_BUILD_PAUSE", 0) or 0)
         if pause:  # fault injection for the redelivery test: a window in which to kill the worker mid-build
             time.sleep(pause)
-        return _write(inputs=inputs, result=result, key=key, fingerprint=fingerprint, trigger=trigger, started=started)
+        return _write(
+            inputs=inputs,
+            result=result,
+            key=key,
+            fingerprint=fingerprint,
+            trigger=trigger,
+            started=started,
+            force=force,
+        )
     except Exception as error:  # recorded for the analyst, then re-raised so the job shows as failed
         log.exception("dataset build failed")
         DatasetSnapshot.objects.create(
@@ -401,10 +408,144 @@ def _remember_fingerprint(snapshot: DatasetSnapshot, fingerprint: str) -> None:
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(meta=snapshot.meta)
 
 
+VALUE_COLUMNS = (
+    "code",
+    "quarter",
+    "value",
+    "numerator",
+    "denominator",
+    "contributors",
+    "expected",
+    "not_available",
+    "partial",
+    "change_previous",
+    "change_year",
+    "change_baseline",
+    "change_unit",
+    "direction",
+    "rag",
+    "benchmark_gap",
+    "comparable",
+    "spc_rules",
+    "spc_assessment",
+)
+SPC_COLUMNS = (
+    "code",
+    "enough_data",
+    "message",
+    "mean",
+    "upper",
+    "lower",
+    "phases",
+    "method",
+    "suggested_start",
+    "suggestion",
+)
+THEME_COLUMNS = (
+    "position",
+    "code",
+    "kind",
+    "severity",
+    "sentence",
+    "question",
+    "numbers",
+    "quarter",
+    "objective",
+    "signals",
+    "since_quarter",
+)
+
+
+def _value_rows(result: BuildResult, seq: int, codes: set[str] | None = None):
+    """DatasetValue rows as plain tuples (snapshot first), for `codes` (all when None)."""
+    text = store.json_text
+    points = {
+        (code, p.quarter): p for code, reading in result.spc.items() if reading is not None for p in reading.points
+    }
+    for (code, quarter), pv in sorted(result.values.items()):
+        if codes is not None and code not in codes:
+            continue
+        c = result.comparisons.get((code, quarter))
+        point = points.get((code, quarter))
+        yield (
+            seq,
+            code,
+            quarter,
+            pv.value,
+            pv.numerator,
+            pv.denominator,
+            text(list(pv.contributors)),
+            text(list(pv.expected)),
+            text(list(pv.not_available)),
+            pv.partial,
+            c.change_previous if c else None,
+            c.change_year if c else None,
+            c.change_baseline if c else None,
+            c.change_unit if c else "",
+            c.direction if c else "",
+            c.rag if c else "",
+            c.benchmark_gap if c else None,
+            c.comparable if c else False,
+            text(list(point.rules) if point else []),
+            point.assessment if point else "",
+        )
+
+
+def _spc_rows(result: BuildResult, seq: int, codes: set[str] | None = None):
+    for code, r in sorted(result.spc.items()):
+        if codes is not None and code not in codes:
+            continue
+        yield (
+            seq,
+            code,
+            r.enough_data,
+            r.message,
+            r.mean,
+            r.upper,
+            r.lower,
+            store.json_text([_phase_json(phase) for phase in r.phases]),
+            r.method,
+            r.suggested_start,
+            r.suggestion,
+        )
+
+
+def _theme_rows(result: BuildResult, seq: int):
+    for i, t in enumerate(result.themes):
+        yield (
+            seq,
+            i,
+            t.code,
+            t.kind,
+            t.severity,
+            t.sentence,
+            t.question,
+            store.json_text(t.numbers),
+            t.quarter,
+            t.objective,
+            store.json_text(list(t.signals)),
+            t.since,
+        )
+
+
 @transaction.atomic
 def _write(
-    *, inputs: BuildInputs, result: BuildResult, key: str, fingerprint: str, trigger: str, started: datetime
+    *,
+    inputs: BuildInputs,
+    result: BuildResult,
+    key: str,
+    fingerprint: str,
+    trigger: str,
+    started: datetime,
+    force: bool,
 ) -> DatasetSnapshot:
+    """Write the snapshot under the build lock. Inside the lock the current snapshot is read again: a build
+    that overlapped this one may have written the same inputs already."""
+    store.lock_builds()
+    current = current_snapshot()
+    if current and current.inputs_hash == key and not force:
+        _remember_fingerprint(current, fingerprint)
+        return current
     snapshot = DatasetSnapshot.objects.create(
         status=SnapshotStatus.COMPLETE,
         started_at=started,
@@ -427,90 +568,17 @@ def _write(
             "fingerprint": fingerprint,
         },
     )
-    rows = []
-    for (code, quarter), pv in sorted(result.values.items()):
-        comparison = result.comparisons.get((code, quarter))
-        reading = result.spc.get(code)
-        point = next((p for p in (reading.points if reading else ()) if p.quarter == quarter), None)
-        rows.append(
-            DatasetValue(
-                snapshot=snapshot,
-                code=code,
-                quarter=quarter,
-                value=pv.value,
-                numerator=pv.numerator,
-                denominator=pv.denominator,
-                contributors=list(pv.contributors),
-                expected=list(pv.expected),
-                not_available=list(pv.not_available),
-                partial=pv.partial,
-                change_previous=comparison.change_previous if comparison else None,
-                change_year=comparison.change_year if comparison else None,
-                change_baseline=comparison.change_baseline if comparison else None,
-                change_unit=comparison.change_unit if comparison else "",
-                direction=comparison.direction if comparison else "",
-                rag=comparison.rag if comparison else "",
-                benchmark_gap=comparison.benchmark_gap if comparison else None,
-                comparable=comparison.comparable if comparison else False,
-                spc_rules=list(point.rules) if point else [],
-                spc_assessment=point.assessment if point else "",
-            )
-        )
-    DatasetValue.objects.bulk_create(rows, batch_size=500)
-    DatasetContribution.objects.bulk_create(
-        [
-            DatasetContribution(
-                snapshot=snapshot,
-                code=f.code,
-                quarter=f.quarter,
-                agency=f.agency,
-                value=f.value,
-                numerator=f.numerator,
-                denominator=f.denominator,
-                not_available=f.not_available,
-                commentary=f.commentary,
-            )
-            for f in inputs.figures
-        ],
-        batch_size=500,
-    )
-    DatasetSpc.objects.bulk_create(
-        [
-            DatasetSpc(
-                snapshot=snapshot,
-                code=code,
-                enough_data=r.enough_data,
-                message=r.message,
-                mean=r.mean,
-                upper=r.upper,
-                lower=r.lower,
-                phases=[_phase_json(phase) for phase in r.phases],
-                method=r.method,
-                suggested_start=r.suggested_start,
-                suggestion=r.suggestion,
-            )
-            for code, r in sorted(result.spc.items())
-        ]
-    )
-    DatasetTheme.objects.bulk_create(
-        [
-            DatasetTheme(
-                snapshot=snapshot,
-                position=i,
-                code=t.code,
-                kind=t.kind,
-                severity=t.severity,
-                sentence=t.sentence,
-                question=t.question,
-                numbers=t.numbers,
-                quarter=t.quarter,
-                objective=t.objective,
-                signals=list(t.signals),
-                since_quarter=t.since,
-            )
-            for i, t in enumerate(result.themes)
-        ]
-    )
+    seq = snapshot.pk
+    inserted, closed, _ = store.write_contributions(inputs.figures, seq=seq)
+    written = {
+        "contributions": inserted,
+        "contributions_closed": closed,
+        "values": store.insert_rows(DatasetValue, ("snapshot_id", *VALUE_COLUMNS), _value_rows(result, seq)),
+        "spc": store.insert_rows(DatasetSpc, ("snapshot_id", *SPC_COLUMNS), _spc_rows(result, seq)),
+        "themes": store.insert_rows(DatasetTheme, ("snapshot_id", *THEME_COLUMNS), _theme_rows(result, seq)),
+    }
+    snapshot.meta = {**snapshot.meta, "written": written}
+    DatasetSnapshot.objects.filter(pk=seq).update(meta=snapshot.meta)
     return snapshot
 
 
