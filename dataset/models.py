@@ -524,6 +524,29 @@ class DatasetContribution(models.Model):
         return f"{self.agency}: {self.code} in quarter {self.quarter}"
 
 
+class DatasetCodeText(models.Model):
+    """One indicator's results (values, comparisons, SPC) as the exact canonical JSON text the content hash
+    reads, valid over an interval of builds like a contribution. An incremental build recomputes only the
+    indicators whose figures changed and takes the rest's text from here, so its content hash is the very hash a
+    full build gives (`build.services.content_hash`). Not read by any page."""
+
+    code = models.CharField(max_length=10)
+    valid_from = models.IntegerField()
+    valid_until = models.IntegerField(null=True, blank=True)
+    values_text = models.TextField(help_text='The "code|quarter": value members of the values object.')
+    comparisons_text = models.TextField(help_text="The same for the comparisons.")
+    spc_text = models.TextField(help_text='The "code": reading member of the SPC object.')
+
+    objects = ContributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["valid_until", "code"], name="codetext_open")]
+
+    def __str__(self) -> str:
+        return f"Results text of {self.code}"
+
+
 class DatasetSpc(models.Model):
     snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="spc")
     code = models.CharField(max_length=10)

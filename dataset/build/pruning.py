@@ -18,7 +18,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from dataset.models import DatasetContribution, DatasetSnapshot, DatasetSpc, DatasetTheme, DatasetValue, SnapshotStatus
+from dataset.models import (
+    DatasetCodeText,
+    DatasetContribution,
+    DatasetSnapshot,
+    DatasetSpc,
+    DatasetTheme,
+    DatasetValue,
+    SnapshotStatus,
+)
 
 from . import store
 
@@ -74,12 +82,12 @@ def keep_reasons(*, now: datetime | None = None) -> dict[int, str]:
     return reasons
 
 
-def _unseen_contributions(kept):
-    """Closed contribution rows that no kept complete snapshot falls inside the interval of."""
+def _unseen(model, kept):
+    """Closed interval rows (contributions, results texts) that no kept complete snapshot falls inside."""
     seen_by = DatasetSnapshot.objects.filter(
         pk__in=kept, status=SnapshotStatus.COMPLETE, pk__gte=OuterRef("valid_from"), pk__lt=OuterRef("valid_until")
     )
-    return DatasetContribution.objects.filter(valid_until__isnull=False).exclude(Exists(seen_by))
+    return model.objects.filter(valid_until__isnull=False).exclude(Exists(seen_by))
 
 
 def snapshots_prune(*, dry_run: bool = False, now: datetime | None = None) -> Pruned:
@@ -90,10 +98,11 @@ def snapshots_prune(*, dry_run: bool = False, now: datetime | None = None) -> Pr
         reasons = keep_reasons(now=now)
         going = DatasetSnapshot.objects.exclude(pk__in=list(reasons))
         result = Pruned(snapshots=sorted(going.values_list("pk", flat=True)), kept=reasons)
-        unseen = _unseen_contributions(list(reasons))
+        unseen = _unseen(DatasetContribution, list(reasons))
         if dry_run:
             result.contributions = unseen.count()
             return result
         going.delete()
         result.contributions, _ = unseen.delete()
+        _unseen(DatasetCodeText, list(reasons)).delete()
     return result

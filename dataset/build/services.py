@@ -40,7 +40,7 @@ from dataset.models import (
 from neglect_portal.lifecycle import State
 
 from . import aggregate, spc, store, themes
-from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck
+from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck, Theme
 
 log = logging.getLogger(__name__)
 
@@ -226,41 +226,139 @@ def gather_inputs(*, today=None) -> BuildInputs:
     )
 
 
+def _reading(info: IndicatorInfo, inputs: BuildInputs, values: dict) -> spc.SpcResult:
+    code = info.code
+    # Partial quarters are left out: a value missing an agency is not compared as if it were whole.
+    points = [
+        (q, values[(code, q)].value)
+        for q in inputs.quarters
+        if (code, q) in values and values[(code, q)].value is not None and not values[(code, q)].partial
+    ]
+    if info.year_to_date:
+        # Adds up from April and resets each Q1: XmR across the reset would be noise (issue 12).
+        return spc.year_to_date(code=code, points=points)
+    return spc.xmr(code=code, points=points, polarity=info.polarity, changes=inputs.process_changes.get(code, ()))
+
+
+def _compute_indicators(inputs: BuildInputs, codes: set[str] | None = None):
+    """Values, comparisons and SPC readings of `codes` (all when None). Each indicator's are worked out from
+    its own figures and the catalogue alone, so a subset gives exactly what the whole would for those codes."""
+    if codes is None:
+        indicators, figures, expected = inputs.indicators, inputs.figures, inputs.expected
+    else:
+        indicators = {code: info for code, info in inputs.indicators.items() if code in codes}
+        figures = [f for f in inputs.figures if f.code in codes]
+        expected = {key: found for key, found in inputs.expected.items() if key[0] in codes}
+    values = aggregate.aggregate(indicators=indicators, figures=figures, expected=expected)
+    comparisons = aggregate.compare_all(indicators=indicators, values=values, baseline=inputs.baseline)
+    readings = {code: _reading(info, inputs, values) for code, info in indicators.items()}
+    return values, comparisons, readings
+
+
+def _theme_inputs(inputs: BuildInputs, values: dict, comparisons: dict, readings: dict) -> dict:
+    """What the themes read, as `themes.find_themes` and `themes.indicator_themes` take it."""
+    return {
+        "indicators": inputs.indicators,
+        "values": values,
+        "comparisons": comparisons,
+        "spc": readings,
+        "latest": inputs.quarters[-1],
+        "agencies": inputs.agencies,
+        "checks": inputs.checks,
+        "changes": inputs.process_changes,
+    }
+
+
 def compute(inputs: BuildInputs) -> BuildResult:
     """Pure: the dataset from its inputs."""
-    values = aggregate.aggregate(indicators=inputs.indicators, figures=inputs.figures, expected=inputs.expected)
-    comparisons = aggregate.compare_all(indicators=inputs.indicators, values=values, baseline=inputs.baseline)
-    readings = {}
-    for code, info in inputs.indicators.items():
-        # Partial quarters are left out: a value missing an agency is not compared as if it were whole.
-        points = [
-            (q, values[(code, q)].value)
-            for q in inputs.quarters
-            if (code, q) in values and values[(code, q)].value is not None and not values[(code, q)].partial
-        ]
-        if info.year_to_date:
-            # Adds up from April and resets each Q1: XmR across the reset would be noise (issue 12).
-            readings[code] = spc.year_to_date(code=code, points=points)
-        else:
-            readings[code] = spc.xmr(
-                code=code, points=points, polarity=info.polarity, changes=inputs.process_changes.get(code, ())
-            )
+    values, comparisons, readings = _compute_indicators(inputs)
     latest = inputs.quarters[-1] if inputs.quarters else None
-    found = (
-        themes.find_themes(
-            indicators=inputs.indicators,
-            values=values,
-            comparisons=comparisons,
-            spc=readings,
-            latest=latest,
-            agencies=inputs.agencies,
-            checks=inputs.checks,
-            changes=inputs.process_changes,
-        )
-        if latest is not None
-        else []
-    )
+    found = themes.find_themes(**_theme_inputs(inputs, values, comparisons, readings)) if latest is not None else []
     return BuildResult(values=values, comparisons=comparisons, spc=readings, themes=found)
+
+
+def context_hash(inputs: BuildInputs) -> str:
+    """Everything a build reads except the agencies' figures. Equal to the current snapshot's: only the
+    indicators whose figures changed need working out again. Different (a catalogue, supplier, quarter,
+    baseline, process change or check changed): a full build."""
+    return _sha(
+        {
+            "indicators": inputs.indicators,
+            "agencies": inputs.agencies,
+            "quarters": inputs.quarters,
+            "expected": {f"{c}|{q}": v for (c, q), v in inputs.expected.items()},
+            "baseline": inputs.baseline,
+            "process_changes": dict(sorted(inputs.process_changes.items())),
+            "checks": inputs.checks,
+        }
+    )
+
+
+def _partners(inputs: BuildInputs) -> dict[str, set[str]]:
+    """Indicators tied by a relationship check, both ways: a theme reads the values of the ones it names."""
+    found: dict[str, set[str]] = {}
+    for check in inputs.checks:
+        found.setdefault(check.code, set()).add(check.other)
+        found.setdefault(check.other, set()).add(check.code)
+    return found
+
+
+def compute_incremental(
+    inputs: BuildInputs, *, changed: set[str], previous: DatasetSnapshot
+) -> tuple[BuildResult, set[str]]:
+    """The dataset after a change to the figures of `changed` only, the catalogue as in `previous`.
+
+    Recomputed: the changed indicators and those whose relationship checks name one (their themes read its
+    values), from the figures. Taken from `previous`: every other indicator's themes (as stored, field for
+    field) and, for the data-gap theme, which agencies each value expected and had. The key messages are ranked
+    again over all themes. Returns the result (values, comparisons and SPC of the recomputed codes only; themes
+    whole) and the codes recomputed."""
+    partners = _partners(inputs)
+    redo = {code for code in changed if code in inputs.indicators}
+    redo |= {other for code in list(redo) for other in partners.get(code, ()) if other in inputs.indicators}
+    need = redo | {other for code in redo for other in partners.get(code, ()) if other in inputs.indicators}
+    values, comparisons, readings = _compute_indicators(inputs, need)
+    latest = inputs.quarters[-1]
+    found = themes.indicator_themes(**_theme_inputs(inputs, values, comparisons, readings), codes=redo)
+    kept = [
+        Theme(
+            code=t.code,
+            kind=t.kind,
+            severity=t.severity,
+            sentence=t.sentence,
+            question=t.question,
+            numbers=t.numbers,
+            quarter=t.quarter,
+            objective=t.objective,
+            signals=tuple(t.signals),
+            since=t.since_quarter,
+        )
+        for t in DatasetTheme.objects.filter(snapshot=previous).exclude(code="").exclude(code__in=redo)
+    ]
+    who = {
+        (code, quarter): PartnershipValue(
+            code=code,
+            quarter=quarter,
+            value=None,
+            contributors=tuple(contributors),
+            expected=tuple(expected),
+            not_available=tuple(not_available),
+        )
+        for code, quarter, contributors, expected, not_available in DatasetValue.objects.filter(snapshot=previous)
+        .exclude(code__in=need)
+        .values_list("code", "quarter", "contributors", "expected", "not_available")
+    }
+    gap = themes.collection_theme(
+        indicators=inputs.indicators, values={**who, **values}, latest=latest, agencies=inputs.agencies
+    )
+    ranked = themes.ranked([*found, *kept, *([gap] if gap is not None else [])])
+    result = BuildResult(
+        values={key: v for key, v in values.items() if key[0] in redo},
+        comparisons={key: c for key, c in comparisons.items() if key[0] in redo},
+        spc={code: r for code, r in readings.items() if code in redo},
+        themes=ranked,
+    )
+    return result, redo
 
 
 def _decimal_text(number: Decimal) -> str:
@@ -351,6 +449,54 @@ def content_hash(result: BuildResult) -> str:
     )
 
 
+def code_texts(result: BuildResult, codes) -> dict[str, tuple[str, str, str]]:
+    """Each indicator's share of the text `content_hash` reads: its members of the values, comparisons and SPC
+    objects, canonical JSON as `_canonical` writes them."""
+    values: dict[str, list[tuple[str, object]]] = {}
+    comparisons: dict[str, list[tuple[str, object]]] = {}
+    for (code, quarter), v in result.values.items():
+        values.setdefault(code, []).append((f"{code}|{quarter}", v))
+    for (code, quarter), c in result.comparisons.items():
+        comparisons.setdefault(code, []).append((f"{code}|{quarter}", c))
+
+    def members(pairs) -> str:
+        return ",".join(f"{json.dumps(key)}:{_canonical(obj)}" for key, obj in sorted(pairs, key=lambda p: p[0]))
+
+    return {
+        code: (
+            members(values.get(code, ())),
+            members(comparisons.get(code, ())),
+            f"{json.dumps(code)}:{_canonical(result.spc[code])}" if code in result.spc else "",
+        )
+        for code in codes
+    }
+
+
+def content_hash_of_texts(texts: dict[str, tuple[str, str, str]], found_themes: list) -> str:
+    """`content_hash`, from each indicator's text and the themes: the same digest, to the byte.
+
+    The JSON objects sort their keys; every key of one indicator ("N1|8065"...) shares the prefix "N1|", so an
+    indicator's members stand together, in the order of code + "|" (SPC's keys are the bare codes)."""
+    digest = hashlib.sha256()
+
+    def obj(parts) -> None:
+        digest.update(b"{")
+        digest.update(",".join(part for part in parts if part).encode())
+        digest.update(b"}")
+
+    by_key = sorted(texts, key=lambda code: code + "|")
+    digest.update(b'{"comparisons":')
+    obj(texts[code][1] for code in by_key)
+    digest.update(b',"spc":')
+    obj(texts[code][2] for code in sorted(texts))
+    digest.update(b',"themes":')
+    _feed(digest, found_themes, top=False)
+    digest.update(b',"values":')
+    obj(texts[code][0] for code in by_key)
+    digest.update(b"}")
+    return digest.hexdigest()
+
+
 def current_snapshot() -> DatasetSnapshot | None:
     return DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-built_at", "-pk").first()
 
@@ -374,19 +520,7 @@ def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
         if current and current.inputs_hash == key and not force:
             _remember_fingerprint(current, fingerprint)
             return current
-        result = compute(inputs)
-        pause = float(getattr(settings, "DATASET_BUILD_PAUSE", 0) or 0)
-        if pause:  # fault injection for the redelivery test: a window in which to kill the worker mid-build
-            time.sleep(pause)
-        return _write(
-            inputs=inputs,
-            result=result,
-            key=key,
-            fingerprint=fingerprint,
-            trigger=trigger,
-            started=started,
-            force=force,
-        )
+        return _write(inputs=inputs, key=key, fingerprint=fingerprint, trigger=trigger, started=started, force=force)
     except Exception as error:  # recorded for the analyst, then re-raised so the job shows as failed
         log.exception("dataset build failed")
         DatasetSnapshot.objects.create(
@@ -528,57 +662,90 @@ def _theme_rows(result: BuildResult, seq: int):
         )
 
 
+def _can_go_incremental(previous: DatasetSnapshot | None, context: str) -> bool:
+    """Only from the newest complete snapshot, built with the same catalogue and with every indicator's
+    results text stored (a snapshot from before incremental builds has none)."""
+    if previous is None or previous.meta.get("context") != context or not previous.meta.get("texts"):
+        return False
+    newest = DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-pk").values("pk").first()
+    return newest is not None and newest["pk"] == previous.pk
+
+
 @transaction.atomic
 def _write(
-    *,
-    inputs: BuildInputs,
-    result: BuildResult,
-    key: str,
-    fingerprint: str,
-    trigger: str,
-    started: datetime,
-    force: bool,
+    *, inputs: BuildInputs, key: str, fingerprint: str, trigger: str, started: datetime, force: bool
 ) -> DatasetSnapshot:
-    """Write the snapshot under the build lock. Inside the lock the current snapshot is read again: a build
-    that overlapped this one may have written the same inputs already."""
+    """Compute and write the snapshot under the build lock, so the figures are compared with the open rows
+    no other build is changing. Inside the lock the current snapshot is read again: a build that overlapped
+    this one may have written the same inputs already.
+
+    A forced build, or one after a catalogue change, computes everything. Otherwise only the indicators whose
+    figures changed are worked out again (`compute_incremental`); the rest's values and SPC are copied from
+    the current snapshot in the database (INSERT ... SELECT: a few thousand small rows, simpler for every
+    reader than versioning them) and their results text is reused, so the content hash is a full build's."""
     store.lock_builds()
     current = current_snapshot()
     if current and current.inputs_hash == key and not force:
         _remember_fingerprint(current, fingerprint)
         return current
+    context = context_hash(inputs)
+    incremental = not force and bool(inputs.quarters) and _can_go_incremental(current, context)
     snapshot = DatasetSnapshot.objects.create(
         status=SnapshotStatus.COMPLETE,
         started_at=started,
         built_at=timezone.now(),
         trigger=trigger[:300],
         inputs_hash=key,
-        content_hash=content_hash(result),
         latest_quarter=inputs.quarters[-1] if inputs.quarters else None,
         baseline_quarter=inputs.baseline,
-        meta={
-            **json.loads(
-                _canonical(
-                    {
-                        "indicators": list(inputs.indicators.values()),
-                        "agencies": inputs.agencies,
-                        "quarters": inputs.quarters,
-                    }
-                )
-            ),
-            "fingerprint": fingerprint,
-        },
     )
     seq = snapshot.pk
-    inserted, closed, _ = store.write_contributions(inputs.figures, seq=seq)
+    inserted, closed, changed = store.write_contributions(inputs.figures, seq=seq)
+    codes = set(inputs.indicators)
+    if incremental:
+        result, redo = compute_incremental(inputs, changed=changed, previous=current)
+        texts = {code: text for code, (_, text) in store.open_code_texts().items() if code in codes}
+        texts.update(code_texts(result, redo))
+        texts_written = store.write_code_texts({code: texts[code] for code in redo}, seq=seq, whole=False)
+        copied = codes - redo
+    else:
+        result, redo, copied = compute(inputs), codes, set()
+        texts = code_texts(result, codes)
+        texts_written = store.write_code_texts(texts, seq=seq, whole=True)
+    pause = float(getattr(settings, "DATASET_BUILD_PAUSE", 0) or 0)
+    if pause:  # fault injection for the redelivery test: a window in which to kill the worker mid-build
+        time.sleep(pause)
     written = {
         "contributions": inserted,
         "contributions_closed": closed,
-        "values": store.insert_rows(DatasetValue, ("snapshot_id", *VALUE_COLUMNS), _value_rows(result, seq)),
-        "spc": store.insert_rows(DatasetSpc, ("snapshot_id", *SPC_COLUMNS), _spc_rows(result, seq)),
+        "values": store.insert_rows(DatasetValue, ("snapshot_id", *VALUE_COLUMNS), _value_rows(result, seq, redo)),
+        "spc": store.insert_rows(DatasetSpc, ("snapshot_id", *SPC_COLUMNS), _spc_rows(result, seq, redo)),
         "themes": store.insert_rows(DatasetTheme, ("snapshot_id", *THEME_COLUMNS), _theme_rows(result, seq)),
+        "results_texts": texts_written,
     }
-    snapshot.meta = {**snapshot.meta, "written": written}
-    DatasetSnapshot.objects.filter(pk=seq).update(meta=snapshot.meta)
+    if copied:
+        written["values_copied"] = store.copy_rows(
+            DatasetValue, VALUE_COLUMNS, into=seq, source=current.pk, codes=copied
+        )
+        written["spc_copied"] = store.copy_rows(DatasetSpc, SPC_COLUMNS, into=seq, source=current.pk, codes=copied)
+    snapshot.content_hash = content_hash_of_texts(texts, result.themes)
+    snapshot.meta = {
+        **json.loads(
+            _canonical(
+                {
+                    "indicators": list(inputs.indicators.values()),
+                    "agencies": inputs.agencies,
+                    "quarters": inputs.quarters,
+                }
+            )
+        ),
+        "fingerprint": fingerprint,
+        "context": context,
+        "texts": True,
+        "written": written,
+        "recomputed": sorted(redo) if incremental else "all",
+    }
+    DatasetSnapshot.objects.filter(pk=seq).update(content_hash=snapshot.content_hash, meta=snapshot.meta)
     return snapshot
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 
-from dataset.models import DatasetContribution
+from dataset.models import DatasetCodeText, DatasetContribution
 
 from .figures import AgencyFigure
 
@@ -140,3 +140,31 @@ def write_contributions(figures: Sequence[AgencyFigure], *, seq: int) -> tuple[i
         ((seq, f.code, f.quarter, f.agency, *_figure_row(f)) for f in new),
     )
     return inserted, len(closed), changed
+
+
+def open_code_texts() -> dict[str, tuple[int, tuple[str, str, str]]]:
+    """The current results text of each indicator, with its row's key."""
+    return {
+        code: (pk, (v, c, s))
+        for pk, code, v, c, s in DatasetCodeText.objects.filter(valid_until__isnull=True)
+        .order_by()
+        .values_list("pk", "code", "values_text", "comparisons_text", "spc_text")
+    }
+
+
+def write_code_texts(texts: dict[str, tuple[str, str, str]], *, seq: int, whole: bool) -> int:
+    """Make `texts` the indicators' results text from snapshot `seq` on, writing only what differs. `whole`:
+    `texts` covers every indicator, so an open text of any other one is closed. Returns rows inserted."""
+    current = open_code_texts()
+    closed = [pk for code, (pk, _) in current.items() if whole and code not in texts]
+    new = []
+    for code, text in texts.items():
+        found = current.get(code)
+        if found is not None and found[1] == text:
+            continue
+        if found is not None:
+            closed.append(found[0])
+        new.append((code, seq, *text))
+    for start in range(0, len(closed), _IDS_PER_UPDATE):
+        DatasetCodeText.objects.filter(pk__in=closed[start : start + _IDS_PER_UPDATE]).update(valid_until=seq)
+    return insert_rows(DatasetCodeText, ("code", "valid_from", "values_text", "comparisons_text", "spc_text"), new)

@@ -1,4 +1,4 @@
-"""Contributions are valid over an interval of builds instead of copied into every snapshot.
+"""Contributions (and each indicator's results text, new here) are valid over an interval of builds instead of copied into every snapshot.
 
 Each existing snapshot's rows become valid for that snapshot alone (from its key to the next), except the
 newest complete snapshot's, which stay open: the next build compares its figures with them and writes only
@@ -61,5 +61,21 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["quarter", "agency", "valid_from", "valid_until"], name="contrib_quarter_agency"
             ),
+        ),
+        migrations.CreateModel(
+            name="DatasetCodeText",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=10)),
+                ("valid_from", models.IntegerField()),
+                ("valid_until", models.IntegerField(blank=True, null=True)),
+                ("values_text", models.TextField(help_text='The "code|quarter": value members of the values object.')),
+                ("comparisons_text", models.TextField(help_text="The same for the comparisons.")),
+                ("spc_text", models.TextField(help_text='The "code": reading member of the SPC object.')),
+            ],
+            options={
+                "ordering": ["code"],
+                "indexes": [models.Index(fields=["valid_until", "code"], name="codetext_open")],
+            },
         ),
     ]
