@@ -477,16 +477,25 @@ class DatasetValue(models.Model):
 class ContributionQuerySet(models.QuerySet):
     def in_snapshot(self, snapshot) -> ContributionQuerySet:
         """The contributions a snapshot holds. Every read of a snapshot's contributions goes through here, so how
-        a snapshot stores them is this method's business alone."""
-        return self.filter(snapshot=snapshot)
+        a snapshot stores them is this method's business alone.
+
+        A row is valid over an interval of builds: from the snapshot it first appeared in to the one that
+        replaced or removed it (`valid_until`, exclusive; empty while it still holds). Snapshot primary keys
+        are the build sequence: builds are serialised and each creates its snapshot inside the lock, so a later
+        complete build always has a larger key. Takes a snapshot or its primary key."""
+        seq = getattr(snapshot, "pk", snapshot)
+        return self.filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=seq), valid_from__lte=seq)
 
 
 class DatasetContribution(models.Model):
-    """One agency's accepted figure inside a partnership value."""
+    """One agency's accepted figure inside a partnership value, valid from one build until it changes.
 
-    # Not indexed alone: both indexes below start with the snapshot.
-    snapshot = models.ForeignKey(
-        DatasetSnapshot, on_delete=models.CASCADE, related_name="contributions", db_index=False
+    A build writes only the figures that are new or changed since the current snapshot and closes the ones they
+    replace (`build.services`), so storage grows with what changed, not with the size of the partnership."""
+
+    valid_from = models.IntegerField(help_text="The snapshot (build sequence) this figure first appeared in.")
+    valid_until = models.IntegerField(
+        null=True, blank=True, help_text="The snapshot that replaced or removed it; empty while it still holds."
     )
     code = models.CharField(max_length=10)
     quarter = models.IntegerField()
@@ -502,14 +511,40 @@ class DatasetContribution(models.Model):
     class Meta:
         ordering = ["code", "quarter", "agency"]
         indexes = [
-            # An indicator's page and a cell's detail: one indicator within a snapshot.
-            models.Index(fields=["snapshot", "code", "quarter", "agency"], name="contrib_snapshot_code_quarter"),
-            # The dataset page and an agency's view: the latest few quarters (of one agency) within a snapshot.
-            models.Index(fields=["snapshot", "quarter", "agency"], name="contrib_snap_quarter_agency"),
+            # An indicator's page and a cell's detail: one indicator, then the versions of each cell. A cell has
+            # one row per change, so the interval test reads a few entries per cell, in the index.
+            models.Index(
+                fields=["code", "quarter", "agency", "valid_from", "valid_until"], name="contrib_code_quarter_agency"
+            ),
+            # The dataset page and an agency's view: the latest few quarters (of one agency).
+            models.Index(fields=["quarter", "agency", "valid_from", "valid_until"], name="contrib_quarter_agency"),
         ]
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.code} in quarter {self.quarter}"
+
+
+class DatasetCodeText(models.Model):
+    """One indicator's results (values, comparisons, SPC) as the exact canonical JSON text the content hash
+    reads, valid over an interval of builds like a contribution. An incremental build recomputes only the
+    indicators whose figures changed and takes the rest's text from here, so its content hash is the very hash a
+    full build gives (`build.services.content_hash`). Not read by any page."""
+
+    code = models.CharField(max_length=10)
+    valid_from = models.IntegerField()
+    valid_until = models.IntegerField(null=True, blank=True)
+    values_text = models.TextField(help_text='The "code|quarter": value members of the values object.')
+    comparisons_text = models.TextField(help_text="The same for the comparisons.")
+    spc_text = models.TextField(help_text='The "code": reading member of the SPC object.')
+
+    objects = ContributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["valid_until", "code"], name="codetext_open")]
+
+    def __str__(self) -> str:
+        return f"Results text of {self.code}"
 
 
 class DatasetSpc(models.Model):

@@ -23,7 +23,6 @@ from dataset.catalogue.periods import Quarter
 from dataset.history import record_as
 from dataset.models import (
     BuildRequest,
-    DatasetContribution,
     DatasetSettings,
     DatasetSnapshot,
     DatasetSpc,
@@ -40,8 +39,8 @@ from dataset.models import (
 )
 from neglect_portal.lifecycle import State
 
-from . import aggregate, spc, themes
-from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck
+from . import aggregate, spc, store, themes
+from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck, Theme
 
 log = logging.getLogger(__name__)
 
@@ -227,41 +226,139 @@ def gather_inputs(*, today=None) -> BuildInputs:
     )
 
 
+def _reading(info: IndicatorInfo, inputs: BuildInputs, values: dict) -> spc.SpcResult:
+    code = info.code
+    # Partial quarters are left out: a value missing an agency is not compared as if it were whole.
+    points = [
+        (q, values[(code, q)].value)
+        for q in inputs.quarters
+        if (code, q) in values and values[(code, q)].value is not None and not values[(code, q)].partial
+    ]
+    if info.year_to_date:
+        # Adds up from April and resets each Q1: XmR across the reset would be noise (issue 12).
+        return spc.year_to_date(code=code, points=points)
+    return spc.xmr(code=code, points=points, polarity=info.polarity, changes=inputs.process_changes.get(code, ()))
+
+
+def _compute_indicators(inputs: BuildInputs, codes: set[str] | None = None):
+    """Values, comparisons and SPC readings of `codes` (all when None). Each indicator's are worked out from
+    its own figures and the catalogue alone, so a subset gives exactly what the whole would for those codes."""
+    if codes is None:
+        indicators, figures, expected = inputs.indicators, inputs.figures, inputs.expected
+    else:
+        indicators = {code: info for code, info in inputs.indicators.items() if code in codes}
+        figures = [f for f in inputs.figures if f.code in codes]
+        expected = {key: found for key, found in inputs.expected.items() if key[0] in codes}
+    values = aggregate.aggregate(indicators=indicators, figures=figures, expected=expected)
+    comparisons = aggregate.compare_all(indicators=indicators, values=values, baseline=inputs.baseline)
+    readings = {code: _reading(info, inputs, values) for code, info in indicators.items()}
+    return values, comparisons, readings
+
+
+def _theme_inputs(inputs: BuildInputs, values: dict, comparisons: dict, readings: dict) -> dict:
+    """What the themes read, as `themes.find_themes` and `themes.indicator_themes` take it."""
+    return {
+        "indicators": inputs.indicators,
+        "values": values,
+        "comparisons": comparisons,
+        "spc": readings,
+        "latest": inputs.quarters[-1],
+        "agencies": inputs.agencies,
+        "checks": inputs.checks,
+        "changes": inputs.process_changes,
+    }
+
+
 def compute(inputs: BuildInputs) -> BuildResult:
     """Pure: the dataset from its inputs."""
-    values = aggregate.aggregate(indicators=inputs.indicators, figures=inputs.figures, expected=inputs.expected)
-    comparisons = aggregate.compare_all(indicators=inputs.indicators, values=values, baseline=inputs.baseline)
-    readings = {}
-    for code, info in inputs.indicators.items():
-        # Partial quarters are left out: a value missing an agency is not compared as if it were whole.
-        points = [
-            (q, values[(code, q)].value)
-            for q in inputs.quarters
-            if (code, q) in values and values[(code, q)].value is not None and not values[(code, q)].partial
-        ]
-        if info.year_to_date:
-            # Adds up from April and resets each Q1: XmR across the reset would be noise (issue 12).
-            readings[code] = spc.year_to_date(code=code, points=points)
-        else:
-            readings[code] = spc.xmr(
-                code=code, points=points, polarity=info.polarity, changes=inputs.process_changes.get(code, ())
-            )
+    values, comparisons, readings = _compute_indicators(inputs)
     latest = inputs.quarters[-1] if inputs.quarters else None
-    found = (
-        themes.find_themes(
-            indicators=inputs.indicators,
-            values=values,
-            comparisons=comparisons,
-            spc=readings,
-            latest=latest,
-            agencies=inputs.agencies,
-            checks=inputs.checks,
-            changes=inputs.process_changes,
-        )
-        if latest is not None
-        else []
-    )
+    found = themes.find_themes(**_theme_inputs(inputs, values, comparisons, readings)) if latest is not None else []
     return BuildResult(values=values, comparisons=comparisons, spc=readings, themes=found)
+
+
+def context_hash(inputs: BuildInputs) -> str:
+    """Everything a build reads except the agencies' figures. Equal to the current snapshot's: only the
+    indicators whose figures changed need working out again. Different (a catalogue, supplier, quarter,
+    baseline, process change or check changed): a full build."""
+    return _sha(
+        {
+            "indicators": inputs.indicators,
+            "agencies": inputs.agencies,
+            "quarters": inputs.quarters,
+            "expected": {f"{c}|{q}": v for (c, q), v in inputs.expected.items()},
+            "baseline": inputs.baseline,
+            "process_changes": dict(sorted(inputs.process_changes.items())),
+            "checks": inputs.checks,
+        }
+    )
+
+
+def _partners(inputs: BuildInputs) -> dict[str, set[str]]:
+    """Indicators tied by a relationship check, both ways: a theme reads the values of the ones it names."""
+    found: dict[str, set[str]] = {}
+    for check in inputs.checks:
+        found.setdefault(check.code, set()).add(check.other)
+        found.setdefault(check.other, set()).add(check.code)
+    return found
+
+
+def compute_incremental(
+    inputs: BuildInputs, *, changed: set[str], previous: DatasetSnapshot
+) -> tuple[BuildResult, set[str]]:
+    """The dataset after a change to the figures of `changed` only, the catalogue as in `previous`.
+
+    Recomputed: the changed indicators and those whose relationship checks name one (their themes read its
+    values), from the figures. Taken from `previous`: every other indicator's themes (as stored, field for
+    field) and, for the data-gap theme, which agencies each value expected and had. The key messages are ranked
+    again over all themes. Returns the result (values, comparisons and SPC of the recomputed codes only; themes
+    whole) and the codes recomputed."""
+    partners = _partners(inputs)
+    redo = {code for code in changed if code in inputs.indicators}
+    redo |= {other for code in list(redo) for other in partners.get(code, ()) if other in inputs.indicators}
+    need = redo | {other for code in redo for other in partners.get(code, ()) if other in inputs.indicators}
+    values, comparisons, readings = _compute_indicators(inputs, need)
+    latest = inputs.quarters[-1]
+    found = themes.indicator_themes(**_theme_inputs(inputs, values, comparisons, readings), codes=redo)
+    kept = [
+        Theme(
+            code=t.code,
+            kind=t.kind,
+            severity=t.severity,
+            sentence=t.sentence,
+            question=t.question,
+            numbers=t.numbers,
+            quarter=t.quarter,
+            objective=t.objective,
+            signals=tuple(t.signals),
+            since=t.since_quarter,
+        )
+        for t in DatasetTheme.objects.filter(snapshot=previous).exclude(code="").exclude(code__in=redo)
+    ]
+    who = {
+        (code, quarter): PartnershipValue(
+            code=code,
+            quarter=quarter,
+            value=None,
+            contributors=tuple(contributors),
+            expected=tuple(expected),
+            not_available=tuple(not_available),
+        )
+        for code, quarter, contributors, expected, not_available in DatasetValue.objects.filter(snapshot=previous)
+        .exclude(code__in=need)
+        .values_list("code", "quarter", "contributors", "expected", "not_available")
+    }
+    gap = themes.collection_theme(
+        indicators=inputs.indicators, values={**who, **values}, latest=latest, agencies=inputs.agencies
+    )
+    ranked = themes.ranked([*found, *kept, *([gap] if gap is not None else [])])
+    result = BuildResult(
+        values={key: v for key, v in values.items() if key[0] in redo},
+        comparisons={key: c for key, c in comparisons.items() if key[0] in redo},
+        spc={code: r for code, r in readings.items() if code in redo},
+        themes=ranked,
+    )
+    return result, redo
 
 
 def _decimal_text(number: Decimal) -> str:
@@ -297,6 +394,41 @@ def _canonical(obj) -> str:
 _CHUNK = 5000
 
 
+def _feed_figures(digest, figures) -> None:
+    """The text `_canonical(figures)` gives for a list of figures, written directly: the generic encoder's
+    call back for every figure (a dict per figure, then encoding it) was most of `inputs_hash` at the large
+    scale. Keys in sorted order, strings escaped by the encoder json uses, Decimals as `_json_default` writes
+    them. Checked byte for byte against `_canonical` by the tests."""
+    string = json.encoder.encode_basestring_ascii
+    texts: dict[tuple[Decimal, bool], str] = {}
+
+    def number(d: Decimal | None) -> str:
+        if d is None:
+            return "null"
+        # Equal Decimals ("12.0", "12") normalise to the same text, so one entry serves both; but 0 and -0 are
+        # equal and do not, hence the sign in the key.
+        key = (d, d.is_signed())
+        try:
+            return texts[key]
+        except KeyError:
+            found = texts[key] = string(_decimal_text(d))
+            return found
+
+    digest.update(b"[")
+    for start in range(0, len(figures), _CHUNK):
+        if start:
+            digest.update(b",")
+        digest.update(
+            ",".join(
+                f'{{"agency":{string(f.agency)},"code":{string(f.code)},"commentary":{string(f.commentary)},'
+                f'"denominator":{number(f.denominator)},"not_available":{string(f.not_available)},'
+                f'"numerator":{number(f.numerator)},"quarter":{int(f.quarter)},"value":{number(f.value)}}}'
+                for f in figures[start : start + _CHUNK]
+            ).encode()
+        )
+    digest.update(b"]")
+
+
 def _feed(digest, obj, *, top: bool = True) -> None:
     """Hash exactly the text `_canonical(obj)` would give, without building all of it: the top-level mapping key
     by key, and long lists in chunks (the JSON of a list is its chunks' JSON, brackets trimmed, joined by commas)."""
@@ -309,6 +441,8 @@ def _feed(digest, obj, *, top: bool = True) -> None:
             digest.update(b":")
             _feed(digest, obj[key], top=False)
         digest.update(b"}")
+    elif isinstance(obj, list | tuple) and obj and all(type(f) is AgencyFigure for f in obj):
+        _feed_figures(digest, obj)
     elif isinstance(obj, list | tuple) and len(obj) > _CHUNK:
         digest.update(b"[")
         for start in range(0, len(obj), _CHUNK):
@@ -352,6 +486,54 @@ def content_hash(result: BuildResult) -> str:
     )
 
 
+def code_texts(result: BuildResult, codes) -> dict[str, tuple[str, str, str]]:
+    """Each indicator's share of the text `content_hash` reads: its members of the values, comparisons and SPC
+    objects, canonical JSON as `_canonical` writes them."""
+    values: dict[str, list[tuple[str, object]]] = {}
+    comparisons: dict[str, list[tuple[str, object]]] = {}
+    for (code, quarter), v in result.values.items():
+        values.setdefault(code, []).append((f"{code}|{quarter}", v))
+    for (code, quarter), c in result.comparisons.items():
+        comparisons.setdefault(code, []).append((f"{code}|{quarter}", c))
+
+    def members(pairs) -> str:
+        return ",".join(f"{json.dumps(key)}:{_canonical(obj)}" for key, obj in sorted(pairs, key=lambda p: p[0]))
+
+    return {
+        code: (
+            members(values.get(code, ())),
+            members(comparisons.get(code, ())),
+            f"{json.dumps(code)}:{_canonical(result.spc[code])}" if code in result.spc else "",
+        )
+        for code in codes
+    }
+
+
+def content_hash_of_texts(texts: dict[str, tuple[str, str, str]], found_themes: list) -> str:
+    """`content_hash`, from each indicator's text and the themes: the same digest, to the byte.
+
+    The JSON objects sort their keys; every key of one indicator ("N1|8065"...) shares the prefix "N1|", so an
+    indicator's members stand together, in the order of code + "|" (SPC's keys are the bare codes)."""
+    digest = hashlib.sha256()
+
+    def obj(parts) -> None:
+        digest.update(b"{")
+        digest.update(",".join(part for part in parts if part).encode())
+        digest.update(b"}")
+
+    by_key = sorted(texts, key=lambda code: code + "|")
+    digest.update(b'{"comparisons":')
+    obj(texts[code][1] for code in by_key)
+    digest.update(b',"spc":')
+    obj(texts[code][2] for code in sorted(texts))
+    digest.update(b',"themes":')
+    _feed(digest, found_themes, top=False)
+    digest.update(b',"values":')
+    obj(texts[code][0] for code in by_key)
+    digest.update(b"}")
+    return digest.hexdigest()
+
+
 def current_snapshot() -> DatasetSnapshot | None:
     return DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-built_at", "-pk").first()
 
@@ -375,11 +557,7 @@ def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
         if current and current.inputs_hash == key and not force:
             _remember_fingerprint(current, fingerprint)
             return current
-        result = compute(inputs)
-        pause = float(getattr(settings, "DATASET_BUILD_PAUSE", 0) or 0)
-        if pause:  # fault injection for the redelivery test: a window in which to kill the worker mid-build
-            time.sleep(pause)
-        return _write(inputs=inputs, result=result, key=key, fingerprint=fingerprint, trigger=trigger, started=started)
+        return _write(inputs=inputs, key=key, fingerprint=fingerprint, trigger=trigger, started=started, force=force)
     except Exception as error:  # recorded for the analyst, then re-raised so the job shows as failed
         log.exception("dataset build failed")
         DatasetSnapshot.objects.create(
@@ -401,116 +579,210 @@ def _remember_fingerprint(snapshot: DatasetSnapshot, fingerprint: str) -> None:
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(meta=snapshot.meta)
 
 
+VALUE_COLUMNS = (
+    "code",
+    "quarter",
+    "value",
+    "numerator",
+    "denominator",
+    "contributors",
+    "expected",
+    "not_available",
+    "partial",
+    "change_previous",
+    "change_year",
+    "change_baseline",
+    "change_unit",
+    "direction",
+    "rag",
+    "benchmark_gap",
+    "comparable",
+    "spc_rules",
+    "spc_assessment",
+)
+SPC_COLUMNS = (
+    "code",
+    "enough_data",
+    "message",
+    "mean",
+    "upper",
+    "lower",
+    "phases",
+    "method",
+    "suggested_start",
+    "suggestion",
+)
+THEME_COLUMNS = (
+    "position",
+    "code",
+    "kind",
+    "severity",
+    "sentence",
+    "question",
+    "numbers",
+    "quarter",
+    "objective",
+    "signals",
+    "since_quarter",
+)
+
+
+def _value_rows(result: BuildResult, seq: int, codes: set[str] | None = None):
+    """DatasetValue rows as plain tuples (snapshot first), for `codes` (all when None)."""
+    text = store.json_text
+    points = {
+        (code, p.quarter): p for code, reading in result.spc.items() if reading is not None for p in reading.points
+    }
+    for (code, quarter), pv in sorted(result.values.items()):
+        if codes is not None and code not in codes:
+            continue
+        c = result.comparisons.get((code, quarter))
+        point = points.get((code, quarter))
+        yield (
+            seq,
+            code,
+            quarter,
+            pv.value,
+            pv.numerator,
+            pv.denominator,
+            text(list(pv.contributors)),
+            text(list(pv.expected)),
+            text(list(pv.not_available)),
+            pv.partial,
+            c.change_previous if c else None,
+            c.change_year if c else None,
+            c.change_baseline if c else None,
+            c.change_unit if c else "",
+            c.direction if c else "",
+            c.rag if c else "",
+            c.benchmark_gap if c else None,
+            c.comparable if c else False,
+            text(list(point.rules) if point else []),
+            point.assessment if point else "",
+        )
+
+
+def _spc_rows(result: BuildResult, seq: int, codes: set[str] | None = None):
+    for code, r in sorted(result.spc.items()):
+        if codes is not None and code not in codes:
+            continue
+        yield (
+            seq,
+            code,
+            r.enough_data,
+            r.message,
+            r.mean,
+            r.upper,
+            r.lower,
+            store.json_text([_phase_json(phase) for phase in r.phases]),
+            r.method,
+            r.suggested_start,
+            r.suggestion,
+        )
+
+
+def _theme_rows(result: BuildResult, seq: int):
+    for i, t in enumerate(result.themes):
+        yield (
+            seq,
+            i,
+            t.code,
+            t.kind,
+            t.severity,
+            t.sentence,
+            t.question,
+            store.json_text(t.numbers),
+            t.quarter,
+            t.objective,
+            store.json_text(list(t.signals)),
+            t.since,
+        )
+
+
+def _can_go_incremental(previous: DatasetSnapshot | None, context: str) -> bool:
+    """Only from the newest complete snapshot, built with the same catalogue and with every indicator's
+    results text stored (a snapshot from before incremental builds has none)."""
+    if previous is None or previous.meta.get("context") != context or not previous.meta.get("texts"):
+        return False
+    newest = DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-pk").values("pk").first()
+    return newest is not None and newest["pk"] == previous.pk
+
+
 @transaction.atomic
 def _write(
-    *, inputs: BuildInputs, result: BuildResult, key: str, fingerprint: str, trigger: str, started: datetime
+    *, inputs: BuildInputs, key: str, fingerprint: str, trigger: str, started: datetime, force: bool
 ) -> DatasetSnapshot:
+    """Compute and write the snapshot under the build lock, so the figures are compared with the open rows
+    no other build is changing. Inside the lock the current snapshot is read again: a build that overlapped
+    this one may have written the same inputs already.
+
+    A forced build, or one after a catalogue change, computes everything. Otherwise only the indicators whose
+    figures changed are worked out again (`compute_incremental`); the rest's values and SPC are copied from
+    the current snapshot in the database (INSERT ... SELECT: a few thousand small rows, simpler for every
+    reader than versioning them) and their results text is reused, so the content hash is a full build's."""
+    store.lock_builds()
+    current = current_snapshot()
+    if current and current.inputs_hash == key and not force:
+        _remember_fingerprint(current, fingerprint)
+        return current
+    context = context_hash(inputs)
+    incremental = not force and bool(inputs.quarters) and _can_go_incremental(current, context)
     snapshot = DatasetSnapshot.objects.create(
         status=SnapshotStatus.COMPLETE,
         started_at=started,
         built_at=timezone.now(),
         trigger=trigger[:300],
         inputs_hash=key,
-        content_hash=content_hash(result),
         latest_quarter=inputs.quarters[-1] if inputs.quarters else None,
         baseline_quarter=inputs.baseline,
-        meta={
-            **json.loads(
-                _canonical(
-                    {
-                        "indicators": list(inputs.indicators.values()),
-                        "agencies": inputs.agencies,
-                        "quarters": inputs.quarters,
-                    }
-                )
-            ),
-            "fingerprint": fingerprint,
-        },
     )
-    rows = []
-    for (code, quarter), pv in sorted(result.values.items()):
-        comparison = result.comparisons.get((code, quarter))
-        reading = result.spc.get(code)
-        point = next((p for p in (reading.points if reading else ()) if p.quarter == quarter), None)
-        rows.append(
-            DatasetValue(
-                snapshot=snapshot,
-                code=code,
-                quarter=quarter,
-                value=pv.value,
-                numerator=pv.numerator,
-                denominator=pv.denominator,
-                contributors=list(pv.contributors),
-                expected=list(pv.expected),
-                not_available=list(pv.not_available),
-                partial=pv.partial,
-                change_previous=comparison.change_previous if comparison else None,
-                change_year=comparison.change_year if comparison else None,
-                change_baseline=comparison.change_baseline if comparison else None,
-                change_unit=comparison.change_unit if comparison else "",
-                direction=comparison.direction if comparison else "",
-                rag=comparison.rag if comparison else "",
-                benchmark_gap=comparison.benchmark_gap if comparison else None,
-                comparable=comparison.comparable if comparison else False,
-                spc_rules=list(point.rules) if point else [],
-                spc_assessment=point.assessment if point else "",
-            )
+    seq = snapshot.pk
+    inserted, closed, changed = store.write_contributions(inputs.figures, seq=seq)
+    codes = set(inputs.indicators)
+    if incremental:
+        result, redo = compute_incremental(inputs, changed=changed, previous=current)
+        texts = {code: text for code, (_, text) in store.open_code_texts().items() if code in codes}
+        texts.update(code_texts(result, redo))
+        texts_written = store.write_code_texts({code: texts[code] for code in redo}, seq=seq, whole=False)
+        copied = codes - redo
+    else:
+        result, redo, copied = compute(inputs), codes, set()
+        texts = code_texts(result, codes)
+        texts_written = store.write_code_texts(texts, seq=seq, whole=True)
+    pause = float(getattr(settings, "DATASET_BUILD_PAUSE", 0) or 0)
+    if pause:  # fault injection for the redelivery test: a window in which to kill the worker mid-build
+        time.sleep(pause)
+    written = {
+        "contributions": inserted,
+        "contributions_closed": closed,
+        "values": store.insert_rows(DatasetValue, ("snapshot_id", *VALUE_COLUMNS), _value_rows(result, seq, redo)),
+        "spc": store.insert_rows(DatasetSpc, ("snapshot_id", *SPC_COLUMNS), _spc_rows(result, seq, redo)),
+        "themes": store.insert_rows(DatasetTheme, ("snapshot_id", *THEME_COLUMNS), _theme_rows(result, seq)),
+        "results_texts": texts_written,
+    }
+    if copied:
+        written["values_copied"] = store.copy_rows(
+            DatasetValue, VALUE_COLUMNS, into=seq, source=current.pk, codes=copied
         )
-    DatasetValue.objects.bulk_create(rows, batch_size=500)
-    DatasetContribution.objects.bulk_create(
-        [
-            DatasetContribution(
-                snapshot=snapshot,
-                code=f.code,
-                quarter=f.quarter,
-                agency=f.agency,
-                value=f.value,
-                numerator=f.numerator,
-                denominator=f.denominator,
-                not_available=f.not_available,
-                commentary=f.commentary,
+        written["spc_copied"] = store.copy_rows(DatasetSpc, SPC_COLUMNS, into=seq, source=current.pk, codes=copied)
+    snapshot.content_hash = content_hash_of_texts(texts, result.themes)
+    snapshot.meta = {
+        **json.loads(
+            _canonical(
+                {
+                    "indicators": list(inputs.indicators.values()),
+                    "agencies": inputs.agencies,
+                    "quarters": inputs.quarters,
+                }
             )
-            for f in inputs.figures
-        ],
-        batch_size=500,
-    )
-    DatasetSpc.objects.bulk_create(
-        [
-            DatasetSpc(
-                snapshot=snapshot,
-                code=code,
-                enough_data=r.enough_data,
-                message=r.message,
-                mean=r.mean,
-                upper=r.upper,
-                lower=r.lower,
-                phases=[_phase_json(phase) for phase in r.phases],
-                method=r.method,
-                suggested_start=r.suggested_start,
-                suggestion=r.suggestion,
-            )
-            for code, r in sorted(result.spc.items())
-        ]
-    )
-    DatasetTheme.objects.bulk_create(
-        [
-            DatasetTheme(
-                snapshot=snapshot,
-                position=i,
-                code=t.code,
-                kind=t.kind,
-                severity=t.severity,
-                sentence=t.sentence,
-                question=t.question,
-                numbers=t.numbers,
-                quarter=t.quarter,
-                objective=t.objective,
-                signals=list(t.signals),
-                since_quarter=t.since,
-            )
-            for i, t in enumerate(result.themes)
-        ]
-    )
+        ),
+        "fingerprint": fingerprint,
+        "context": context,
+        "texts": True,
+        "written": written,
+        "recomputed": sorted(redo) if incremental else "all",
+    }
+    DatasetSnapshot.objects.filter(pk=seq).update(content_hash=snapshot.content_hash, meta=snapshot.meta)
     return snapshot
 
 

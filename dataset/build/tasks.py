@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import pruning, services
 
 
 @shared_task(
@@ -20,3 +20,10 @@ def build_dataset(trigger: str = "") -> str:
     reasons = services.build_request_take()
     snapshot = services.dataset_build(trigger=trigger or reasons.replace("\n", "; ") or "scheduled")
     return snapshot.content_hash
+
+
+@shared_task(name="dataset.tasks.prune_snapshots", acks_late=True, soft_time_limit=240, time_limit=300)
+def prune_snapshots() -> int:
+    """Nightly: prune old unpublished snapshots by the documented policy (`build.pruning`). Returns how many
+    snapshots went. Safe to run twice: a second run finds nothing more to prune."""
+    return len(pruning.snapshots_prune().snapshots)

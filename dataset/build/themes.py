@@ -109,9 +109,38 @@ def find_themes(
     `spc` is each indicator's reading at `latest`; for earlier quarters the series is read again, truncated, with the
     process changes in `changes` (by code) that had started by then.
     """
+    found = indicator_themes(
+        indicators=indicators,
+        values=values,
+        comparisons=comparisons,
+        spc=spc,
+        latest=latest,
+        agencies=agencies,
+        checks=checks,
+        changes=changes,
+    )
+    gap = collection_theme(indicators=indicators, values=values, latest=latest, agencies=agencies)
+    return ranked([*found, *([gap] if gap is not None else [])])
+
+
+def indicator_themes(
+    *,
+    indicators: Mapping[str, IndicatorInfo],
+    values: Mapping[tuple[str, int], PartnershipValue],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+    latest: int,
+    agencies: Mapping[str, str],
+    checks: Sequence[RelationCheck] = (),
+    changes: Mapping[str, Sequence[ProcessChangeInfo]] | None = None,
+    codes: Iterable[str] | None = None,
+) -> list[Theme]:
+    """Each indicator's theme (of `codes`, all when None), unranked. An indicator's theme reads its own values,
+    comparisons and SPC, and the values of the indicators its relationship checks name: an incremental build
+    recomputes it when any of those changed (`build.services`)."""
     series = _series(values)
     themes: list[Theme] = []
-    for code in sorted(indicators):
+    for code in sorted(indicators if codes is None else codes):
         info = indicators[code]
         found = _signals(info, latest, values, comparisons, spc.get(code), indicators, agencies, checks)
         if not found:
@@ -124,16 +153,27 @@ def find_themes(
         first = min(series.get(code, {latest: None}))
         since = _held_since(found[0].kind, latest, first, earlier)
         themes.append(_theme(code, info.objective, found, latest=latest, since=since))
+    return themes
 
+
+def collection_theme(
+    *,
+    indicators: Mapping[str, IndicatorInfo],
+    values: Mapping[tuple[str, int], PartnershipValue],
+    latest: int,
+    agencies: Mapping[str, str],
+) -> Theme | None:
+    """The theme about the collection itself (a data gap), or None. Reads only which agencies were expected,
+    contributed or marked a figure not available in each value, never the numbers."""
     gap = _data_gap(indicators, values, latest, agencies)
-    if gap is not None:
+    if gap is None:
+        return None
 
-        def earlier_gap(quarter: int) -> list[Signal]:
-            return [g for g in (_data_gap(indicators, values, quarter, agencies),) if g is not None]
+    def earlier_gap(quarter: int) -> list[Signal]:
+        return [g for g in (_data_gap(indicators, values, quarter, agencies),) if g is not None]
 
-        first = min((quarter for _, quarter in values), default=latest)
-        themes.append(_theme("", "", [gap], latest=latest, since=_held_since(gap.kind, latest, first, earlier_gap)))
-    return ranked(themes)
+    first = min((quarter for _, quarter in values), default=latest)
+    return _theme("", "", [gap], latest=latest, since=_held_since(gap.kind, latest, first, earlier_gap))
 
 
 def _held_since(lead: str, latest: int, first: int, signals_at: Callable[[int], list[Signal]]) -> int:
