@@ -552,7 +552,7 @@ def _build_files(pack: EvidencePack) -> dict[str, bytes]:
     data = gather(pack)
     dataset = packs.publish_dataset(data.dataset, spc=data.spc, ranked_themes=data.ranked_themes)
     _progress(pack.pk, 15, "Drawing the charts")
-    context = sections.pdf_context(data, dataset)
+    context = sections.pdf_context(data, dataset, progress=lambda step: _progress(pack.pk, 15, step))
     _progress(pack.pk, 35, "Writing the PDF")
     pdf = packs.pdf_bytes(context)
     _progress(pack.pk, 70, "Writing the workbook")
