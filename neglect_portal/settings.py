@@ -157,6 +157,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+# "default" holds uploaded evidence and the evidence packs' files (ZIP and PDF, under packs/): the file system under
+# MEDIA_ROOT unless configured otherwise. For object storage set it here, e.g. S3 through django-storages (not a
+# dependency of the project): {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "..."}}.
+# Nothing is served from it directly: every download goes through a view that checks who may read it.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

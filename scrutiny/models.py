@@ -210,8 +210,19 @@ class PackStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def pack_file_name(instance: EvidencePack, filename: str) -> str:
+    """Where a pack's files live in storage: under packs/, one folder per event. The name carries the pack's id
+    and version, so a file can be traced back to its row."""
+    return f"packs/event-{instance.event_id}/{filename}"
+
+
 class EvidencePack(models.Model):
-    """One built version of an event's evidence pack: a ZIP that never changes once complete."""
+    """One built version of an event's evidence pack: a ZIP that never changes once complete.
+
+    The ZIP and its PDF are files in the default storage (STORAGES["default"]: MEDIA_ROOT on the file system, or
+    object storage such as S3 when that is configured there), not in the database: the row keeps their names,
+    sizes and SHA-256s, the same digests the manifest lists. A row names files only once they are whole.
+    """
 
     event = models.ForeignKey(ScrutinyEvent, on_delete=models.PROTECT, related_name="packs")
     version = models.PositiveIntegerField()
@@ -220,9 +231,14 @@ class EvidencePack(models.Model):
     step = models.CharField(max_length=200, blank=True, help_text="What the job is doing now.")
     error = models.TextField(blank=True)
     snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.PROTECT, null=True, related_name="+")
-    content = models.BinaryField(null=True, blank=True, help_text="The ZIP.")
+    file = models.FileField(upload_to=pack_file_name, max_length=200, blank=True, help_text="The ZIP.")
     size = models.PositiveIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="The ZIP's SHA-256.")
+    pdf = models.FileField(
+        upload_to=pack_file_name, max_length=200, blank=True, help_text="The ZIP's PDF, to download on its own."
+    )
+    pdf_size = models.PositiveIntegerField(null=True, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True, help_text="The PDF's SHA-256, as the manifest lists it.")
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     built_at = models.DateTimeField(null=True, blank=True)

@@ -47,6 +47,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Every test's files (evidence attachments, evidence packs) go to its own temporary MEDIA_ROOT: nothing is
+    left behind in var/media, and no test reads another's files."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks_unless_real_worker(request):
     """Tests run tasks in-process unless they ask for the real worker: results stay deterministic."""
     if request.node.get_closest_marker("real_worker"):

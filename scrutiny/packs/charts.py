@@ -1,6 +1,6 @@
-"""Charts for the evidence pack's PDF: matplotlib on the Agg backend, drawn to SVG. No browser on the server.
+"""Charts for the evidence pack's PDF: matplotlib on the Agg backend, drawn to PNG. No browser on the server.
 
-Plain data in (labels and the published values, None where a figure is withheld or missing), an SVG data URI out,
+Plain data in (labels and the published values, None where a figure is withheld or missing), a PNG data URI out,
 so the PDF template embeds it as an <img> and WeasyPrint needs no files.
 
 They say what the web's charts say (dataset.reading.charts): the partnership's line, each SPC phase's mean and
@@ -40,6 +40,8 @@ SPECIAL_CAUSE = {
     "neutral": ("Special cause", "s", GREY, 1),
 }
 PARTIAL_NAME = "Partial: an agency missing"
+MAX_TICK_LABELS = 16
+CHART_DPI = 150
 ALL_WITHHELD = "All values withheld (c) under disclosure control"
 
 
@@ -150,8 +152,10 @@ def draw_indicator(
         name = f"Target {target_label or target}"
         handles.append(Line2D([], [], color=TARGET, linestyle="--", linewidth=1.2, label=name))
     _special_cause(ax, special, handles)
-    ax.set_xticks(xs)
-    ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=6.5)
+    ticked = _ticked(len(labels))
+    ax.set_xticks(xs, minor=True)
+    ax.set_xticks(ticked)
+    ax.set_xticklabels([labels[x] for x in ticked], rotation=45, ha="right", fontsize=6.5)
     ax.set_xlim(-0.6, max(len(labels) - 0.4, 0.6))
     ax.tick_params(axis="y", labelsize=7)
     ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=7.5)
@@ -168,18 +172,33 @@ def draw_indicator(
         borderaxespad=0,
         handlelength=2.2,
     )
-    fig.tight_layout(pad=0.4)
+    # Fixed margins (room for the slanted quarters below and the legend on the right) rather than tight_layout,
+    # which lays every text out once more to measure it: a pack draws dozens of these.
+    fig.subplots_adjust(left=0.085, right=0.72, bottom=0.27, top=0.96)
     return fig
 
 
-def indicator_chart(**kwargs) -> str:
-    """`draw_indicator` as an SVG data URI for an <img>. Text stays text (the PDF's own font, searchable, and a
-    fraction of the size of glyph outlines)."""
+def _ticked(count: int) -> list[int]:
+    """The quarters named on the axis: all of them up to MAX_TICK_LABELS, else every so many ending at the latest,
+    so ten years of quarters stay readable (each quarter still has its tick)."""
+    if count <= MAX_TICK_LABELS:
+        return list(range(count))
+    step = -(-count // MAX_TICK_LABELS)
+    return list(range(count - 1, -1, -step))[::-1]
+
+
+def indicator_chart(**kwargs) -> tuple[str, tuple[str, ...]]:
+    """`draw_indicator` as a PNG data URI for an <img>, at print resolution. A PNG rather than an SVG: WeasyPrint
+    lays out and paints an SVG's every node and text itself, over a second a chart, where a PNG is placed as it
+    is; the figures the chart shows are in the table beside it as text, and the legend's names are returned to be
+    printed under it as text too (searchable, and read out where the image is not)."""
     fig = draw_indicator(**kwargs)
+    legend = fig.axes[0].get_legend()
+    names = tuple(t.get_text() for t in legend.get_texts()) if legend else ()
     out = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "font.family": "DejaVu Sans"}):
-        fig.savefig(out, format="svg", metadata={"Date": None})  # no timestamp: the same data draws the same SVG
-    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
+        fig.savefig(out, format="png", dpi=CHART_DPI, metadata={"Software": None})  # the same data, the same bytes
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii"), names
 
 
 def _special_cause(ax, special: Sequence[Special], handles: list) -> None:

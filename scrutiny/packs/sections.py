@@ -46,6 +46,9 @@ from .files import (
 )
 
 KEY_MESSAGES = 5
+# An outcome linked to more indicators than this draws this many in full (chart, figures, commentary) and gives
+# the rest a line each: forty pages of charts would bury the ones the panel needs.
+DETAIL_LIMIT = 8
 SUMMARY_QUOTES = 1
 SUMMARY_FINDINGS = 3
 VOICE_SOURCES = {"voice_children": "children", "voice_practitioners": "practitioners"}
@@ -70,6 +73,7 @@ class IndicatorSection:
     info: IndicatorInfo
     latest: list[QuarterFigure]
     chart: str = ""
+    key: tuple[str, ...] = ()  # the chart's legend, printed under it as text
     withheld: str = ""  # said instead of a chart when there is nothing to draw
     notes: list[str] = field(default_factory=list)
     commentary: list[Comment] = field(default_factory=list)
@@ -146,7 +150,7 @@ def indicator_section(pack: PackData, dataset: PublishedDataset, code: str) -> I
         section.withheld = "No values: no agency has supplied this indicator yet."
     else:
         phases = _phases(dataset, code)
-        section.chart = pack_charts.indicator_chart(
+        section.chart, section.key = pack_charts.indicator_chart(
             title=f"{code} {info.title}",
             unit=info.unit,
             labels=labels,
@@ -198,10 +202,15 @@ def _chart_notes(
 
 
 def _commentary(pack: PackData, dataset, code: str, section: IndicatorSection, special: Mapping[int, str]) -> None:
-    """What the agencies said about the quarters shown, oldest first. Withheld where the figure it describes (the
-    partnership's value or the agency's own part) is c."""
+    """What the agencies said about the quarters in the figures table (the latest few), oldest first, beside those
+    figures. Earlier quarters' commentary stays on the indicator's page: ten years of it would be thousands of rows
+    at a large partnership, most about quarters the panel is not looking at. Withheld where the figure it describes
+    (the partnership's value or the agency's own part) is c."""
     commented = set()
+    shown = set(dataset.latest_quarters)
     for x, quarter in enumerate(dataset.quarters):
+        if quarter not in shown:
+            continue
         published = dataset.figures.get(code, quarter)
         partial = dataset.partial(code, quarter)
         for agency, text in pack.commentary.get((code, quarter), ()):
@@ -217,7 +226,11 @@ def _commentary(pack: PackData, dataset, code: str, section: IndicatorSection, s
                 marks.append("partial quarter" + (": did not report" if agency in partial.missing else ""))
             section.commentary.append(Comment(quarter_label(quarter), dataset.agency_name(agency), text, tuple(marks)))
             commented.add(x)
-    section.silent_special = [quarter_label(dataset.quarters[x]) for x in sorted(special) if x not in commented]
+    section.silent_special = [
+        quarter_label(dataset.quarters[x])
+        for x in sorted(special)
+        if x not in commented and dataset.quarters[x] in shown
+    ]
     section.commentary = _merged(section.commentary)
 
 
@@ -477,23 +490,59 @@ def rag_table(pack: PackData) -> list[dict]:
     return groups
 
 
+@dataclass(frozen=True)
+class SummaryLine:
+    """An indicator of a long outcome given one line (its latest quarter) instead of a chart and tables."""
+
+    info: IndicatorInfo
+    latest: QuarterFigure
+
+
+def _weight(dataset: PublishedDataset, code: str, themed: Mapping[str, int]) -> tuple:
+    """Which of an outcome's indicators the panel most needs to see in full: those the themes speak of (in rank
+    order), then Red ones, then a special cause or a partial quarter in the latest quarter; then by code."""
+    latest = dataset.figure(code, dataset.latest) if dataset.latest is not None else None
+    red = latest is not None and latest.rag == "Red"
+    marked = latest is not None and (latest.partial or latest.spc.startswith("Special cause"))
+    return (themed.get(code, len(themed)), not red, not marked, code)
+
+
+def _chosen(dataset: PublishedDataset, codes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """An outcome's indicators in the snapshot, split into those drawn in full and those given a summary line. Up
+    to DETAIL_LIMIT are drawn (all of them, as before, for an outcome with no more than that); the rest are still
+    in the summary table, Appendix A, the workbook and the CSV."""
+    present = [c for c in codes if c in dataset.indicators]
+    if len(present) <= DETAIL_LIMIT:
+        return present, []
+    themed: dict[str, int] = {}
+    for rank, theme in enumerate(dataset.themes):
+        if theme["code"]:
+            themed.setdefault(theme["code"], rank)
+    ranked = sorted(present, key=lambda c: _weight(dataset, c, themed))
+    detail = set(ranked[:DETAIL_LIMIT])
+    return [c for c in present if c in detail], [c for c in present if c not in detail]
+
+
 def pdf_context(pack: PackData, dataset: PublishedDataset, progress: Callable[[str], None] | None = None) -> dict:
     sections: dict[str, IndicatorSection] = {}
     outcomes = []
     for outcome in pack.outcomes:
         indicators = []
-        for code in outcome.codes:
-            if code not in dataset.indicators:
-                continue
+        detail, summarised = _chosen(dataset, outcome.codes)
+        for code in detail:
             if code not in sections:
                 if progress:
                     progress(f"Drawing the chart for {code}")
                 sections[code] = indicator_section(pack, dataset, code)
             indicators.append(sections[code])
+        latest = dataset.latest
         outcomes.append(
             {
                 "outcome": outcome,
                 "indicators": indicators,
+                "summarised": [
+                    SummaryLine(dataset.indicators[c], dataset.figure(c, latest)) for c in summarised if latest
+                ],
                 "missing_codes": [c for c in outcome.codes if c not in dataset.indicators],
                 "voice_children": _voice(outcome.evidence, "voice_children"),
                 "voice_practitioners": _voice(outcome.evidence, "voice_practitioners"),

@@ -11,10 +11,7 @@ newer published one only when a person asks (`event_snapshot_switch`, offered on
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -55,7 +52,7 @@ from scrutiny.models import (
 )
 
 from . import files as packs
-from . import sections
+from . import sections, stored
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +77,19 @@ def event_for_edit(*, user: User, pk: int) -> ScrutinyEvent:
 
 def pack_for_read(*, user: User, pk: int) -> EvidencePack:
     selectors.require_reader(user)
-    return get_object_or_404(EvidencePack.objects.select_related("event", "requested_by").defer("content"), pk=pk)
+    return get_object_or_404(EvidencePack.objects.select_related("event", "requested_by"), pk=pk)
 
 
 def pack_content(*, user: User, pk: int) -> EvidencePack:
     selectors.require_reader(user)
     pack = get_object_or_404(EvidencePack.objects.select_related("event"), pk=pk)
-    if pack.status != PackStatus.COMPLETE or pack.content is None:
+    if pack.status != PackStatus.COMPLETE or not pack.file.name:
         raise Http404("The pack is not built yet")
     return pack
 
 
 def event_packs(event: ScrutinyEvent) -> list[EvidencePack]:
-    return list(event.packs.select_related("requested_by", "snapshot").defer("content").order_by("-version"))
+    return list(event.packs.select_related("requested_by", "snapshot").order_by("-version"))
 
 
 def snapshots_for_events() -> QuerySet[DatasetSnapshot]:
@@ -498,29 +495,49 @@ def _training(periods: list[ReportingPeriod]) -> tuple[packs.TrainingRow, ...]:
 
 def pack_build(*, pack_id: int) -> EvidencePack:
     """Build one pack. Idempotent: a complete pack is left alone; a queued, building (a redelivery after a lost
-    worker) or failed one is built again from the start. A failure is recorded on the pack, not raised."""
-    pack = EvidencePack.objects.select_related("event", "snapshot", "requested_by").defer("content").get(pk=pack_id)
+    worker) or failed one is built again from the start. A failure is recorded on the pack, not raised.
+
+    The ZIP and the PDF are saved whole to storage first (`stored`), then named on the row in one transaction: a
+    row never names a half-written file, and files no row names (this build lost the race to another delivery, or
+    its row could not be saved) are deleted."""
+    pack = EvidencePack.objects.select_related("event", "snapshot", "requested_by").get(pk=pack_id)
     if pack.status == PackStatus.COMPLETE:
         return pack
     EvidencePack.objects.filter(pk=pack_id).update(error="")
+    stored.sweep_partials()
+    written: list[str] = []
     try:
         files = _build_files(pack)
+        _progress(pack_id, 95, "Writing the ZIP")
+        zipped = _save(pack, "zip", packs.zip_bytes(files), written)
+        pdf = _save(pack, "pdf", files[packs.PDF_NAME], written)
+        return _complete(pack_id, zipped, pdf)
     except Exception as exc:  # recorded for the person who asked, whatever went wrong
         log.exception("Evidence pack %s failed", pack_id)
+        stored.discard(*written)
         message = str(exc) if isinstance(exc, PackRefused) else f"The build failed: {exc.__class__.__name__}: {exc}"
         EvidencePack.objects.filter(pk=pack_id).exclude(status=PackStatus.COMPLETE).update(
             status=PackStatus.FAILED, step="Failed", error=message[:2000]
         )
-        return EvidencePack.objects.defer("content").get(pk=pack_id)
-    _progress(pack_id, 95, "Writing the ZIP")
-    content = packs.zip_bytes(files)
+        return EvidencePack.objects.get(pk=pack_id)
+
+
+def _save(pack: EvidencePack, extension: str, content: bytes, written: list[str]) -> stored.Stored:
+    field = EvidencePack._meta.get_field("file")
+    name = field.generate_filename(pack, f"evidence-pack-{pack.pk}-v{pack.version}.{extension}")
+    saved = stored.save_whole(name, content, storage=field.storage)
+    written.append(saved.name)
+    return saved
+
+
+def _complete(pack_id: int, zipped: stored.Stored, pdf: stored.Stored) -> EvidencePack:
     with transaction.atomic():
-        locked = EvidencePack.objects.select_for_update().defer("content").get(pk=pack_id)
-        if locked.status == PackStatus.COMPLETE:  # another delivery finished first
+        locked = EvidencePack.objects.select_for_update().get(pk=pack_id)
+        if locked.status == PackStatus.COMPLETE:  # another delivery finished first: its files stand
+            stored.discard(zipped.name, pdf.name, storage=locked.file.storage)
             return locked
-        locked.content = content
-        locked.size = len(content)
-        locked.sha256 = hashlib.sha256(content).hexdigest()
+        locked.file.name, locked.size, locked.sha256 = zipped.name, zipped.size, zipped.sha256
+        locked.pdf.name, locked.pdf_size, locked.pdf_sha256 = pdf.name, pdf.size, pdf.sha256
         locked.status = PackStatus.COMPLETE
         locked.progress = 100
         locked.step = "Complete"
@@ -535,7 +552,7 @@ def _build_files(pack: EvidencePack) -> dict[str, bytes]:
     data = gather(pack)
     dataset = packs.publish_dataset(data.dataset, spc=data.spc, ranked_themes=data.ranked_themes)
     _progress(pack.pk, 15, "Drawing the charts")
-    context = sections.pdf_context(data, dataset)
+    context = sections.pdf_context(data, dataset, progress=lambda step: _progress(pack.pk, 15, step))
     _progress(pack.pk, 35, "Writing the PDF")
     pdf = packs.pdf_bytes(context)
     _progress(pack.pk, 70, "Writing the workbook")
@@ -558,10 +575,14 @@ def download_name(pack: EvidencePack, extension: str = "zip") -> str:
     return f"evidence-pack-{slugify(pack.event.title) or pack.event_id}-v{pack.version}.{extension}"
 
 
-def pack_pdf(pack: EvidencePack) -> bytes:
-    """The PDF out of the stored ZIP, byte for byte the file the manifest lists."""
-    with zipfile.ZipFile(io.BytesIO(bytes(pack.content))) as archive:
-        try:
-            return archive.read(packs.PDF_NAME)
-        except KeyError as missing:
-            raise Http404("This pack has no PDF") from missing
+def pack_file(pack: EvidencePack, which: str = "zip"):
+    """The pack's stored ZIP (or its PDF), opened for reading: a download streams it. A pack built before its PDF
+    was kept beside the ZIP has none (404)."""
+    field = pack.pdf if which == "pdf" else pack.file
+    if not field.name:
+        raise Http404("This pack has no PDF" if which == "pdf" else "The pack is not built yet")
+    try:
+        return field.storage.open(field.name, "rb")
+    except FileNotFoundError as missing:
+        log.error("Evidence pack %s: its %s file %s is missing from storage", pack.pk, which, field.name)
+        raise Http404("The pack's file is missing") from missing

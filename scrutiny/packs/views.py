@@ -15,7 +15,7 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -196,24 +196,24 @@ def pack_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@readers_only
-@require_safe
-def pack_download(request: HttpRequest, pk: int) -> HttpResponse:
-    pack = pack_services.pack_content(user=request.user, pk=pk)
-    response = HttpResponse(bytes(pack.content), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{pack_services.download_name(pack)}"'
+def _stream(pack, which: str, content_type: str) -> FileResponse:
+    """The stored file, streamed in blocks from storage (never read whole into memory), as an attachment that is
+    neither cached nor sniffed."""
+    response = FileResponse(pack_services.pack_file(pack, which), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{pack_services.download_name(pack, which)}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@readers_only
+@require_safe
+def pack_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return _stream(pack_services.pack_content(user=request.user, pk=pk), "zip", "application/zip")
 
 
 @readers_only
 @require_safe
 def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The pack's PDF on its own, from the stored ZIP: the same permission check as the ZIP."""
-    pack = pack_services.pack_content(user=request.user, pk=pk)
-    response = HttpResponse(pack_services.pack_pdf(pack), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pack_services.download_name(pack, "pdf")}"'
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """The pack's PDF on its own, the file the manifest lists: the same permission check as the ZIP."""
+    return _stream(pack_services.pack_content(user=request.user, pk=pk), "pdf", "application/pdf")

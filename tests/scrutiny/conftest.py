@@ -1,4 +1,4 @@
-"""Scrutiny fixtures: the URLs (until the site includes them), a private MEDIA_ROOT, a quarter, an outcome, an
+"""Scrutiny fixtures: the URLs (until the site includes them), a quarter, an outcome, an
 audit with hand-graded cases, evidence with a real PDF attached, a training session, and tiny real files."""
 
 from __future__ import annotations
@@ -14,12 +14,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from dataset.models import ReportingPeriod
 from scrutiny import services
 from scrutiny.models import Audit, CaseAudit, EvidenceItem, EvidenceSource, ImpactOutcome, TrainingSession
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
 
 # --- tiny real files -----------------------------------------------------------------------------------
 PDF = (

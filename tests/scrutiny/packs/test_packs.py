@@ -54,8 +54,13 @@ def built(demo_event):
     return pack
 
 
+def stored_bytes(pack, which: str = "zip") -> bytes:
+    with pack_services.pack_file(pack, which) as handle:
+        return handle.read()
+
+
 def files_of(pack) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(bytes(pack.content))) as archive:
+    with zipfile.ZipFile(io.BytesIO(stored_bytes(pack))) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
@@ -71,7 +76,13 @@ def check_manifest(built, demo_event):
     assert manifest["snapshot_id"] == demo_event.snapshot_id and manifest["data_as_at"]
     assert manifest["version"] == 1 and manifest["event"]["title"] == "September 2020 scrutiny event"
     assert manifest["built_by"] and manifest["built_at"]
-    assert built.sha256 == hashlib.sha256(bytes(built.content)).hexdigest() and built.size == len(built.content)
+    zipped = stored_bytes(built)
+    assert built.sha256 == hashlib.sha256(zipped).hexdigest() and built.size == len(zipped)
+    # The PDF beside the ZIP is the very file the manifest lists.
+    pdf = stored_bytes(built, "pdf")
+    assert pdf == files["evidence-pack.pdf"]
+    assert built.pdf_sha256 == listed["evidence-pack.pdf"]["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert built.pdf_size == len(pdf)
 
 
 def check_pdf(built, demo_event):

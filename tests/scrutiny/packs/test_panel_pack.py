@@ -132,7 +132,8 @@ def two_phases() -> dict[str, files.SpcView]:
 COMMENTARY = {
     ("N07", LATEST): (("SCFT", "Staff redeployed for Covid-19: figures expected next quarter."),),
     ("N07", Q[12]): (("CSC", "A training push on the Graded Care Profile 2."),),
-    ("N19", Q[5]): (("CSC", "Two of the three plans were sibling groups."),),
+    ("N19", Q[-2]): (("CSC", "Two of the three plans were sibling groups."),),
+    ("N07", Q[2]): (("EH", "An older quarter: on the indicator's page, not in the pack."),),
 }
 
 
@@ -289,6 +290,30 @@ def test_the_agencies_commentary_travels_with_the_figures(pack, dataset):
     special = by_quarter["2019-20 Q1"]
     assert special.marks == ("special cause: improvement",) and special.agency == "Children's Social Care"
     assert "2019-20 Q2" in section.silent_special  # a special-cause point nobody explained says so
+
+
+def test_commentary_is_on_the_quarters_of_the_figures_table_only(pack, dataset):
+    section = sections.indicator_section(pack, dataset, "N07")
+    shown = {q.label for q in section.latest}
+    assert section.commentary and all(set(c.quarter.split(", ")) <= shown for c in section.commentary)
+    assert not any("older quarter" in c.text for c in section.commentary)
+
+
+def test_a_long_outcome_draws_the_indicators_that_matter_and_gives_the_rest_a_line(pack, dataset):
+    codes = [f"X{n:02d}" for n in range(sections.DETAIL_LIMIT + 3)]
+    data = dataset_data()
+    data["indicators"] = [
+        *data["indicators"],
+        *(
+            IndicatorInfo(code=c, title=f"Other {c}", unit="count", polarity="higher", objective="recognise")
+            for c in codes
+        ),
+    ]
+    wide = files.publish_dataset(data, spc=two_phases(), ranked_themes=data["themes"])
+    detail, summarised = sections._chosen(wide, [*codes, "N18", "N07"])
+    assert len(detail) == sections.DETAIL_LIMIT and len(summarised) == 5
+    assert {"N18", "N07"} <= set(detail)  # the themes speak of them: drawn in full
+    assert sections._chosen(dataset, ["N18", "N07"]) == (["N18", "N07"], [])  # a short outcome: all in full
 
 
 def test_an_agency_saying_the_same_in_several_quarters_is_one_row():

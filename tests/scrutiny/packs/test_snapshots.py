@@ -49,7 +49,8 @@ def newer(snapshot, analyst):
 
 def pdf_text(pack: EvidencePack, page: int) -> str:
     pack.refresh_from_db()
-    reader = PdfReader(io.BytesIO(pack_services.pack_pdf(pack)))
+    with pack_services.pack_file(pack, "pdf") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
     return " ".join(reader.pages[page].extract_text().split())
 
 
@@ -151,9 +152,11 @@ def test_the_pdf_downloads_directly_for_the_scrutineer_and_not_for_an_agency_lea
         'attachment; filename="evidence-pack-september-2020-scrutiny-event-v1.pdf"'
     )
     assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)  # streamed from storage, not held in memory
     pack.refresh_from_db()
-    with zipfile.ZipFile(io.BytesIO(bytes(pack.content))) as archive:
-        assert response.content == archive.read(packs.PDF_NAME) and response.content.startswith(b"%PDF")
+    assert int(response["Content-Length"]) == len(body) == pack.pdf_size
+    with pack_services.pack_file(pack) as handle, zipfile.ZipFile(handle) as archive:
+        assert body == archive.read(packs.PDF_NAME) and body.startswith(b"%PDF")
     assert url in client.get(reverse("scrutiny:pack_detail", args=[pack.pk])).content.decode()
     client.force_login(csc_lead)
     assert client.get(url).status_code == 404
