@@ -684,10 +684,14 @@ def _notes_sheet(
     built_at: str,
     indicators: Sequence[IndicatorInfo],
     agencies: Mapping[str, str],
+    data_note: str = "",
 ) -> None:
     row = 1
     set_cell(ws.cell(row=row, column=1), f"Notes: Partnership Neglect Dataset {snapshot_label}, built {built_at}")
     ws.cell(row=row, column=1).font = _TITLE
+    if data_note:
+        row += 1
+        _write(ws, row, 1, data_note)
 
     row += 2
     _header(ws, row, ("Symbol", "Meaning"))
@@ -767,9 +771,12 @@ def dataset_workbook(
     themes: Sequence[Theme],
     agencies: Mapping[str, str],
     agency_rows: Collection[str] | None = None,
+    data_note: str = "",
 ) -> Workbook:
     """The dataset's four sheets in a write-only workbook, not yet saved: a caller may add sheets (the evidence
-    pack does) and then saves it once. `groups` is read once, in order (see `groups_of`); see `export_xlsx`."""
+    pack does) and then saves it once. `groups` is read once, in order (see `groups_of`); see `export_xlsx`.
+    `data_note` is a line under the Notes sheet's title (the pack says there where the agencies' rows are when it
+    leaves them out)."""
     figures = PublishedFigures(indicators, values, {}, agencies)
     wb = Workbook(write_only=True)
     dataset = wb.create_sheet(DATASET_SHEET)
@@ -807,7 +814,14 @@ def dataset_workbook(
     _themes_sheet(grid, themes=themes, indicators=indicators, withheld_codes=withheld_codes)
     grid.flush()
     grid = _Grid(notes)
-    _notes_sheet(grid, snapshot_label=snapshot_label, built_at=built_at, indicators=indicators, agencies=agencies)
+    _notes_sheet(
+        grid,
+        snapshot_label=snapshot_label,
+        built_at=built_at,
+        indicators=indicators,
+        agencies=agencies,
+        data_note=data_note,
+    )
     grid.flush()
     wb.properties.title = f"Partnership Neglect Dataset {snapshot_label}"
     wb.properties.creator = "Neglect portal"

@@ -546,11 +546,30 @@ def evidence_rows(pack: PackData) -> list[list[object]]:
     ]
 
 
+# Above this many agency figures, the pack's workbook holds the partnership's rows only. A large partnership's ten
+# years (240,900 agency figures, 3.2 million cells) take openpyxl about two minutes to write, most of a pack's time,
+# and a panel reads the partnership's figures: the agencies' own are in the dataset's download for the same
+# snapshot, which the Notes sheet names. Leaving agency rows out never publishes more, so disclosure stays safe.
+WORKBOOK_AGENCY_FIGURES = 50_000
+
+
+def agency_figure_count(contributions: Mapping[tuple[str, int], Mapping[str, object]]) -> int:
+    return sum(len(parts) for parts in contributions.values())
+
+
 def xlsx_bytes(pack: PackData) -> bytes:
     """The dataset workbook from dataset.reading.exports (Dataset, Data, Themes, Notes) plus the pack's own sheets,
     written once in write-only mode: the dataset's sheets are never read back and written again."""
     data = pack.dataset
     built = pack.snapshot_built_at or pack.built_at  # the dataset's build, as the dataset's own workbook says
+    agency_rows, data_note = data.get("agency_rows"), ""
+    figures = agency_figure_count(data["contributions"])
+    if figures > WORKBOOK_AGENCY_FIGURES:
+        agency_rows = ()
+        data_note = (
+            f"The Data sheet holds the partnership's figures only. The agencies' own {figures:,} figures are in the "
+            f"dataset's XLSX download for {pack.snapshot_label} in the portal."
+        )
     wb = exports.dataset_workbook(
         snapshot_label=pack.snapshot_label,
         built_at=built.strftime("%d %B %Y %H:%M"),
@@ -562,7 +581,8 @@ def xlsx_bytes(pack: PackData) -> bytes:
         spc=data["spc"],
         themes=data["themes"],
         agencies=data["agencies"],
-        agency_rows=data.get("agency_rows"),
+        agency_rows=agency_rows,
+        data_note=data_note,
     )
     note = f"From the accepted reports for {pack.rag_quarter}" if pack.rag_quarter else ""
     _rows(wb.create_sheet(RAG_SHEET), RAG_COLUMNS, rag_rows(pack), (30, 14, 8, 8, 8, 8, 8), note=note)

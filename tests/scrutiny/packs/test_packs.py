@@ -19,6 +19,7 @@ from agencies.demo import seed_partnership
 from agencies.models import User
 from dataset import demo as dataset_demo
 from dataset.catalogue.loader import load_demo_catalogue
+from dataset.reading import exports
 from scrutiny.demo import seed_scrutiny
 from scrutiny.models import EvidencePack, PackStatus, ScrutinyEvent
 from scrutiny.packs import files as packs
@@ -169,3 +170,36 @@ def test_the_demo_events_pack_holds_every_file_checked_and_under_disclosure_cont
     check_no_formulas(built)
     check_text_files(built)
     check_rebuild_leaves_it_alone(built)
+
+
+def test_a_large_partnerships_pack_workbook_holds_the_partnership_rows_and_says_where_the_agencies_are(
+    built, demo_event, monkeypatch
+):
+    """Above WORKBOOK_AGENCY_FIGURES agency figures the workbook leaves the agencies' rows out (writing millions of
+    cells was most of a large pack's time), says so on the Notes sheet, and its totals are the same as before."""
+    whole = load_workbook(io.BytesIO(files_of(built)["evidence-pack.xlsx"]))
+    monkeypatch.setattr(packs, "WORKBOOK_AGENCY_FIGURES", 0)
+    scrutineer = User.objects.get(username="scrutineer")
+    pack = EvidencePack.objects.create(
+        event=demo_event, version=2, snapshot=demo_event.snapshot, requested_by=scrutineer
+    )
+    pack = pack_services.pack_build(pack_id=pack.pk)
+    assert pack.status == PackStatus.COMPLETE, pack.error
+    wb = load_workbook(io.BytesIO(files_of(pack)["evidence-pack.xlsx"]))
+    data = wb["Data"]
+    header = [c.value for c in data[1]]
+    agencies = {row[header.index("agency")].value for row in data.iter_rows(min_row=2)}
+    assert agencies == {exports.PARTNERSHIP}
+    whole_agencies = {row[header.index("agency")].value for row in whole["Data"].iter_rows(min_row=2)}
+    assert len(whole_agencies) > 3  # the demo's own pack holds every agency's rows
+    notes = [c.value for row in wb["Notes"].iter_rows(max_row=3) for c in row if c.value]
+    assert any("agencies' own" in str(text) and "XLSX download" in str(text) for text in notes)
+    assert [[c.value for c in row] for row in wb["Dataset"].iter_rows()] == [
+        [c.value for c in row] for row in whole["Dataset"].iter_rows()
+    ]
+    partnership_rows = [
+        [c.value for c in row]
+        for row in whole["Data"].iter_rows(min_row=2)
+        if row[header.index("agency")].value == exports.PARTNERSHIP
+    ]
+    assert [[c.value for c in row] for row in data.iter_rows(min_row=2)] == partnership_rows
