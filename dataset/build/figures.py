@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from dataset.catalogue.periods import Quarter
 
@@ -80,9 +81,13 @@ class PartnershipValue:
         """Missing an expected agency: not compared as if it were whole."""
         return bool(self.missing)
 
-    @property
+    @cached_property
     def missing(self) -> tuple[str, ...]:
-        return tuple(a for a in self.expected if a not in self.contributors)
+        # Read for every value many times over by the comparisons, SPC and themes: worked out once. A frozen
+        # dataclass without slots lets cached_property keep it in the instance's __dict__, which equality,
+        # hashing and the build's JSON (dataclass fields only) never read.
+        contributors = set(self.contributors)
+        return tuple(a for a in self.expected if a not in contributors)
 
 
 @dataclass(frozen=True)

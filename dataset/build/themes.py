@@ -139,16 +139,17 @@ def indicator_themes(
     comparisons and SPC, and the values of the indicators its relationship checks name: an incremental build
     recomputes it when any of those changed (`build.services`)."""
     series = _series(values)
+    by_code = _values_by_code(values)
     themes: list[Theme] = []
     for code in sorted(indicators if codes is None else codes):
         info = indicators[code]
-        found = _signals(info, latest, values, comparisons, spc.get(code), indicators, agencies, checks)
+        found = _signals(info, latest, values, comparisons, spc.get(code), indicators, agencies, checks, by_code)
         if not found:
             continue  # only indicators with a theme now are read again at earlier quarters
 
         def earlier(quarter: int, info: IndicatorInfo = info) -> list[Signal]:
             reading = _reading_at(info, series.get(info.code, {}), quarter, (changes or {}).get(info.code))
-            return _signals(info, quarter, values, comparisons, reading, indicators, agencies, checks)
+            return _signals(info, quarter, values, comparisons, reading, indicators, agencies, checks, by_code)
 
         first = min(series.get(code, {latest: None}))
         since = _held_since(found[0].kind, latest, first, earlier)
@@ -213,6 +214,7 @@ def _signals(
     indicators: Mapping[str, IndicatorInfo],
     agencies: Mapping[str, str],
     checks: Sequence[RelationCheck],
+    by_code: Mapping[str, Sequence[PartnershipValue]] | None = None,
 ) -> list[Signal]:
     """Every rule's finding about `info` in `quarter`, strongest first. The rules look at `quarter` and earlier only."""
     found: list[Signal | None] = []
@@ -222,7 +224,7 @@ def _signals(
         # Drift already says the indicator is red or amber against target; a missed target as well would repeat it.
         drift = _possible_drift(info, current, values, comparison, agencies)
         found.append(drift or _target_missed(info, current, comparison, agencies))
-        found.append(_implausible_value(info, current, values, indicators, checks))
+        found.append(_implausible_value(info, current, values, indicators, checks, by_code))
         found.append(_sustained_change(info, current, values))
     found.append(_special_cause(info, reading, quarter))
     return sorted((s for s in found if s is not None), key=lambda s: s.strength)
@@ -450,13 +452,14 @@ def _implausible_value(
     values: Mapping[tuple[str, int], PartnershipValue],
     indicators: Mapping[str, IndicatorInfo],
     checks: Sequence[RelationCheck],
+    by_code: Mapping[str, Sequence[PartnershipValue]] | None = None,
 ) -> Signal | None:
     for check in checks:
         if check.code == info.code:
             related = _against_related(info, current, values, indicators, check)
             if related is not None:
                 return related
-    return _against_history(info, current, values)
+    return _against_history(info, current, values, by_code)
 
 
 def _against_related(
@@ -512,16 +515,25 @@ def _share_words(at_least: Decimal) -> str:
     return f"{_trimmed(_plain(at_least * 100))}% of "
 
 
+def _values_by_code(values: Mapping[tuple[str, int], PartnershipValue]) -> dict[str, list[PartnershipValue]]:
+    """Each indicator's values, in the mapping's order: read once per build instead of a scan of every value for each
+    indicator and quarter the themes look back over (most of a large build's theme time)."""
+    out: dict[str, list[PartnershipValue]] = {}
+    for (code, _quarter), value in values.items():
+        out.setdefault(code, []).append(value)
+    return out
+
+
 def _against_history(
-    info: IndicatorInfo, current: PartnershipValue, values: Mapping[tuple[str, int], PartnershipValue]
+    info: IndicatorInfo,
+    current: PartnershipValue,
+    values: Mapping[tuple[str, int], PartnershipValue],
+    by_code: Mapping[str, Sequence[PartnershipValue]] | None = None,
 ) -> Signal | None:
     if info.unit != "percentage" or current.partial or current.value is None:
         return None
-    earlier = [
-        v
-        for (code, quarter), v in values.items()
-        if code == info.code and quarter < current.quarter and v.value is not None and not v.partial
-    ]
+    own = (by_code if by_code is not None else _values_by_code(values)).get(info.code, ())
+    earlier = [v for v in own if v.quarter < current.quarter and v.value is not None and not v.partial]
     if len(earlier) < MIN_HISTORY:
         return None
     lowest = min(earlier, key=lambda v: (v.value, v.quarter))
