@@ -31,6 +31,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="Create the next reporting quarter", task="dataset.tasks.ensure_next_period", minute="5", hour="1"),
     Schedule(name="Send return reminders", task="dataset.tasks.send_scheduled_reminders", minute="0", hour="7"),
     Schedule(name="Rebuild the neglect dataset", task="dataset.tasks.build_dataset", minute="30", hour="2"),
+    Schedule(name="Delete old export files", task="dataset.tasks.delete_old_exports", minute="45", hour="3"),
 )
 
 
