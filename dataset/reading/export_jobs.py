@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import IO
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -194,6 +195,13 @@ def _digest(body: IO[bytes]) -> tuple[int, str]:
     return size, sha.hexdigest()
 
 
+def failure_text(exc: BaseException) -> str:
+    """What the reader is told, under "The workbook could not be prepared"."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return "It took longer than the time a job is given. Try again; if it fails again, tell the analyst."
+    return f"{exc.__class__.__name__}: {exc}"
+
+
 def export_job_build(*, job_id: int) -> ExportJob | None:
     """Prepare one job's file. Idempotent: a complete job is left alone; a queued, running (a redelivery after a
     lost worker) or failed one is written again from the start. A failure is recorded on the job, not raised.
@@ -219,12 +227,7 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
             name = default_storage.save(f"{EXPORTS_DIR}/{stem}.{job.fmt}", File(body, name=f"{stem}.{job.fmt}"))
     except Exception as exc:  # recorded for the person who asked, whatever went wrong (a time limit too)
         log.exception("Export job %s failed", job_id)
-        _say(
-            job_id,
-            status=ExportStatus.FAILED,
-            step="Failed",
-            error=f"The file could not be prepared: {exc.__class__.__name__}: {exc}"[:2000],
-        )
+        _say(job_id, status=ExportStatus.FAILED, step="Failed", error=failure_text(exc)[:2000])
         return ExportJob.objects.filter(pk=job_id).first()
     with transaction.atomic():
         locked = ExportJob.objects.select_for_update().filter(pk=job_id).first()
@@ -246,7 +249,7 @@ def exports_delete_old(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.DATASET_EXPORT_RETENTION_DAYS)
     with transaction.atomic():
-        deleted, _ = ExportJob.objects.filter(updated_at__lt=cutoff).delete()  # files go on commit (below)
+        deleted, _ = ExportJob.objects.filter(updated_at__lt=cutoff).delete()  # files go on commit (`_delete_file`)
     try:
         _, names = default_storage.listdir(EXPORTS_DIR)
     except FileNotFoundError:

@@ -183,6 +183,8 @@ def dataset_export_job(request: HttpRequest, pk: int) -> HttpResponse:
     """A large workbook's page: ask for it (POST), watch it being prepared, download it. The job is the reader's
     scope's (a lead's holds only their own agency's rows), shared with everyone of that scope."""
     snapshot = selectors.snapshot_for(user=request.user, pk=pk)
+    if not export_jobs.export_in_background(snapshot):  # small enough to send at once
+        return redirect("dataset:dataset_export", pk=snapshot.pk, fmt="xlsx")
     if request.method == "POST":
         export_requests.export_request(snapshot=snapshot, acting_user=request.user)
         return redirect("dataset:dataset_export_job", pk=snapshot.pk)
