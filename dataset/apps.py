@@ -7,3 +7,4 @@ class DatasetConfig(AppConfig):
 
     def ready(self) -> None:
         from . import history  # noqa: F401  (connects the history-source signal)
+        from .reading import export_jobs  # noqa: F401  (connects the deletion of an export job's file)

@@ -607,3 +607,43 @@ class DatasetTheme(models.Model):
     def is_new(self) -> bool:
         """New this quarter, rather than holding since an earlier one."""
         return self.since_quarter is None or self.since_quarter == self.quarter
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Being prepared"
+    COMPLETE = "complete", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """A large download of a snapshot prepared in the background for one reader scope, then kept as a file.
+
+    A snapshot never changes, so one file per snapshot, scope and format serves every reader with that scope (every
+    partnership reader shares "all"; an agency's leads share "agency:<short name>"): asking again returns the same
+    row, queued, running or done. The row names its file only once the file is whole (`file_name` is blank until
+    then), so no download ever sees half a workbook."""
+
+    snapshot = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="export_jobs")
+    scope = models.CharField(max_length=80, help_text='Whose rows the file holds: "all", "agency:CSC" or "none".')
+    fmt = models.CharField(max_length=8, default="xlsx")
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, for the progress bar.")
+    step = models.CharField(max_length=200, blank=True, help_text="What the job is doing now.")
+    error = models.TextField(blank=True, help_text="Why the last attempt failed, for the person who asked.")
+    file_name = models.CharField(max_length=255, blank=True, help_text="In the default storage, once complete.")
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, help_text="The last time the job said anything.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "scope", "fmt"], name="one_export_per_snapshot_scope_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot} ({self.fmt}, {self.scope}): {self.get_status_display()}"

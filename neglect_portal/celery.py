@@ -7,7 +7,7 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neglect_portal.settings")
 
 # Apps whose jobs live inside feature packages rather than in the app's own tasks.py.
-TASK_PACKAGES = ("dataset.catalogue", "dataset.tracker", "dataset.build", "scrutiny.packs")
+TASK_PACKAGES = ("dataset.catalogue", "dataset.tracker", "dataset.build", "dataset.reading", "scrutiny.packs")
 
 app = Celery("neglect_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -32,6 +32,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="Send return reminders", task="dataset.tasks.send_scheduled_reminders", minute="0", hour="7"),
     Schedule(name="Rebuild the neglect dataset", task="dataset.tasks.build_dataset", minute="30", hour="2"),
     Schedule(name="Prune old dataset snapshots", task="dataset.tasks.prune_snapshots", minute="45", hour="3"),
+    Schedule(name="Delete old export files", task="dataset.tasks.delete_old_exports", minute="15", hour="4"),
 )
 
 

@@ -201,10 +201,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis redelivers a message that was never acknowledged (acks_late: the worker died mid-task) once this
 # many seconds have passed. It must exceed the longest countdown (reminder retries: 5 minutes) plus the
-# longest time limit (5 minutes), or a task still running or waiting would be delivered twice; 15 minutes
-# leaves room, and a killed dataset build is redone within 15 minutes (the nightly rebuild is the backstop).
+# longest time limit (8 minutes: a large export), or a task still running or waiting would be delivered twice;
+# 15 minutes leaves room, and a killed dataset build is redone within 15 minutes (the nightly rebuild is the backstop).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60)}
 CELERY_RESULT_EXPIRES = timedelta(days=7)
+# A dataset workbook with more agency-figure rows than this is prepared by a background job (a progress bar, then a
+# download link) instead of in the request: at 240,900 rows openpyxl alone takes minutes, past any web timeout.
+DATASET_EXPORT_INLINE_ROWS = env.int("DATASET_EXPORT_INLINE_ROWS", default=50_000)
+# Prepared export files are deleted this many days after they were made (daily, neglect_portal/schedules.py).
+DATASET_EXPORT_RETENTION_DAYS = env.int("DATASET_EXPORT_RETENTION_DAYS", default=7)
 # Fault injection for the redelivery test only: seconds a build waits between computing and writing.
 DATASET_BUILD_PAUSE = env.float("DATASET_BUILD_PAUSE", default=0)
 

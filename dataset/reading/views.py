@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -16,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies import access
 from dataset.build import requests, services
@@ -27,10 +29,10 @@ from dataset.catalogue import selectors as catalogue_selectors
 from dataset.catalogue import services as catalogue_services
 from dataset.catalogue.forms import ProcessChangeForm
 from dataset.catalogue.periods import Quarter
-from dataset.models import DatasetSettings, ReportingPeriod, Return, ThemeKind
+from dataset.models import DatasetSettings, ExportStatus, ReportingPeriod, Return, ThemeKind
 from neglect_portal.strategy import RAG_MEANINGS, Objective, Rag
 
-from . import charts, disclosure, exports, marks, selectors
+from . import charts, disclosure, export_jobs, export_requests, exports, marks, selectors
 
 CHART_SECONDS = 24 * 60 * 60  # a snapshot's charts and tables never go stale; this only bounds the memory they hold
 
@@ -141,51 +143,86 @@ def _csv_response(chunks: Iterator[str], filename: str) -> StreamingHttpResponse
     return response
 
 
+def _file_response(body, filename: str) -> FileResponse:
+    response = FileResponse(body, as_attachment=True, filename=filename, content_type=export_jobs.XLSX_TYPE)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_safe
 def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
     """The snapshot as a CSV (streamed as it is written) or a workbook (written row by row to a temporary file, then
-    sent from it): the agencies' figures are read from the database in chunks, never all at once."""
+    sent from it): the agencies' figures are read from the database in chunks, never all at once. A workbook too
+    large to write within a request is prepared by a job instead: this sends the reader to its page."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("Unknown format")
     snapshot = selectors.snapshot_for(user=request.user, pk=pk)
-    data = selectors.export_figures(snapshot, user=request.user)  # a lead's file: only their own agency's rows
+    filename = export_jobs.download_name(snapshot, fmt)
+    if fmt == "xlsx":
+        if export_jobs.export_in_background(snapshot):
+            return redirect("dataset:dataset_export_job", pk=snapshot.pk)
+        body = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it when sent, and then it is gone
+        # a lead's file: only their own agency's rows
+        export_jobs.write_workbook(snapshot, agency_rows=selectors.visible_agency_rows(request.user), out=body)
+        body.seek(0)
+        return _file_response(body, filename)
+    data = selectors.export_figures(snapshot, user=request.user)
     groups = selectors.contribution_groups(snapshot, indicators=data["indicators"], quarters=data["quarters"])
-    built = timezone.localtime(snapshot.built_at)
-    filename = f"neglect-dataset-{built:%Y-%m-%d-%H%M}.{fmt}"
-    if fmt == "csv":
-        chunks = exports.csv_chunks(
-            indicators=data["indicators"],
-            values=data["values"],
-            comparisons=data["comparisons"],
-            spc=data["spc"],
-            groups=groups,
-            agencies=data["agencies"],
-        )
-        return _csv_response(chunks, filename)
-    workbook = exports.dataset_workbook(
-        snapshot_label=f"Partnership Neglect Dataset as at {built:%d %B %Y}",
-        built_at=f"{built:%d %B %Y %H:%M}",
+    chunks = exports.csv_chunks(
         indicators=data["indicators"],
-        quarters=data["quarters"],
         values=data["values"],
-        groups=groups,
         comparisons=data["comparisons"],
         spc=data["spc"],
-        themes=data["themes"],
+        groups=groups,
         agencies=data["agencies"],
-        agency_rows=data["agency_rows"],
     )
-    body = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it when sent, and then it is gone
-    workbook.save(body)
-    body.seek(0)
-    response = FileResponse(
-        body,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return _csv_response(chunks, filename)
+
+
+def _export_job_context(job) -> dict:
+    days = settings.DATASET_EXPORT_RETENTION_DAYS
+    return {
+        "job": job,
+        "polling": job is not None and job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+        "stale": job is not None and export_jobs.is_stale(job),
+        "retention_days": days,
+        "kept_until": job.finished_at + timedelta(days=days) if job is not None and job.finished_at else None,
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def dataset_export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A large workbook's page: ask for it (POST), watch it being prepared, download it. The job is the reader's
+    scope's (a lead's holds only their own agency's rows), shared with everyone of that scope."""
+    snapshot = selectors.snapshot_for(user=request.user, pk=pk)
+    if not export_jobs.export_in_background(snapshot):  # small enough to send at once
+        return redirect("dataset:dataset_export", pk=snapshot.pk, fmt="xlsx")
+    if request.method == "POST":
+        export_requests.export_request(snapshot=snapshot, acting_user=request.user)
+        return redirect("dataset:dataset_export_job", pk=snapshot.pk)
+    job = export_jobs.job_current(user=request.user, snapshot=snapshot)
+    context = {
+        "snapshot": snapshot,
+        "rows": export_jobs.export_rows(snapshot),
+        **_export_job_context(job),
+    }
+    return render(request, "dataset/export_job.html", context)
+
+
+@require_safe
+def export_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    job = export_jobs.job_for_read(user=request.user, pk=pk)
+    response = render(request, "dataset/_export_job_progress.html", _export_job_context(job))
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_safe
+def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The prepared file, from the storage, to someone of its scope who may read its snapshot; anyone else: 404."""
+    job = export_jobs.job_for_read(user=request.user, pk=pk)
+    return _file_response(export_jobs.open_file(job), export_jobs.download_name(job.snapshot, job.fmt))
 
 
 @require_POST
