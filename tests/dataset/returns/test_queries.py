@@ -34,15 +34,17 @@ def accepted_quarters(ret: Return, how_many: int) -> None:
 
 
 def edit_and_save(client, ret: Return, value: str) -> tuple[int, int, str]:
-    """(queries of the edit page, queries of saving one changed value, the saved page)."""
+    """(queries of the edit page, queries of saving one changed value, the page the save redirects to)."""
     url = reverse("dataset:return_edit", args=[ret.pk])
     with CaptureQueriesContext(connection) as page:
         assert client.get(url).status_code == 200
     ret.refresh_from_db()
     with CaptureQueriesContext(connection) as save:
         response = client.post(url, {"seen_version": ret.version, "N28-value": value})
-    assert response.status_code == 200 and "Draft saved." in response.content.decode()
-    return len(page.captured_queries), len(save.captured_queries), response.content.decode()
+    assert response.status_code == 303 and response["Location"] == url
+    saved = client.get(url).content.decode()
+    assert "Draft saved." in saved
+    return len(page.captured_queries), len(save.captured_queries), saved
 
 
 def test_the_edit_page_and_a_save_do_not_grow_with_earlier_quarters(client, csc_return, csc_lead):
