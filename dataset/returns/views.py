@@ -126,11 +126,11 @@ def _form_page(request, ret, form, *, read, status=200, conflict=None, overrides
 
 def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_edit(user=request.user, pk=pk)  # another agency's return: 404
-    read = _read(ret)
     if request.method != "POST":
+        read = _read(ret)
         form = ReturnValuesForm(initial=_initial(ret, read), indicators=read[1])
         return _form_page(request, ret, form, read=read)
-    return _save(request, ret, read, then_submit=False)
+    return _save(request, ret, None, then_submit=False)
 
 
 @require_POST
@@ -150,10 +150,12 @@ def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save(request: HttpRequest, ret, read, *, then_submit: bool) -> HttpResponse:
-    indicators = read[1]
+    """`read` is _read(ret) when the caller has it; a save reads only the indicators its form needs, and the whole
+    page's values only if it is refused and shown again."""
+    indicators = read[1] if read is not None else selectors.return_page_indicators(ret=ret)
     form = ReturnValuesForm(request.POST, indicators=indicators)
     if not form.is_valid():
-        return _form_page(request, ret, form, read=read, status=400, overrides=form.typed())
+        return _form_page(request, ret, form, read=read or _read(ret), status=400, overrides=form.typed())
     try:
         ret, changed = services.return_save_values(
             ret=ret,

@@ -63,3 +63,15 @@ def test_history_is_read_from_the_last_twelve_quarters_only(csc_return, n28):
     latest = csc_return.period.as_quarter.previous()
     assert sorted(series) == [latest.index - n for n in reversed(range(validation.HISTORY_QUARTERS))]
     assert series[latest.index] == 10 and series[Quarter(latest.year - 1, latest.number).index] == 14
+
+
+def test_a_save_builds_its_form_from_the_same_indicators_the_page_shows(csc_return):
+    # The save reads only the indicators (return_page_indicators), the page reads them with the values: the two
+    # must agree, retired indicators that still have a value here included, or a save would drop a row's inputs.
+    shown = selectors.return_page_values(ret=csc_return)[1]
+    assert selectors.return_page_indicators(ret=csc_return) == shown
+    retired = shown[0]
+    retired.active = False
+    retired.save()
+    after = selectors.return_page_values(ret=csc_return)[1]
+    assert retired in after and selectors.return_page_indicators(ret=csc_return) == after
