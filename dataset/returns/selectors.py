@@ -162,9 +162,11 @@ def accepted_history(*, ret: Return, indicators: list[Indicator]) -> dict[str, d
         .values_list("indicator_id", "ret__period__year", "ret__period__quarter", *_FIGURES)
     )
     out: dict[str, dict[int, Decimal]] = defaultdict(dict)
-    for indicator_id, year, number, *figures in rows:
+    for indicator_id, year, number, numerator, denominator, value, reason in rows:
         indicator = by_pk[indicator_id]
-        computed = validation.computed_value(value_input(indicator, None, dict(zip(_FIGURES, figures, strict=True))))
+        computed = validation.figures_value(
+            indicator.unit, numerator or "", denominator or "", value or "", reason or ""
+        )
         if computed is not None:
             out[indicator.code][Quarter(year, number).index] = computed
     return out
