@@ -291,7 +291,8 @@ def sign_in(browser: Browser, username: str, password: str) -> None:
 class Lead:
     username: str
     edit_url: str
-    saves: list[float] = field(default_factory=list)  # seconds, each save that worked
+    saves: list[float] = field(default_factory=list)  # seconds, each save's POST that worked (answered 303)
+    pages_after: list[float] = field(default_factory=list)  # seconds, the GET each of those redirected to
     sign_in_s: float = 0.0
     stale: int = 0
     errors: list[str] = field(default_factory=list)
@@ -338,24 +339,38 @@ def _lead(
         data = {**fields, comment: f"Bench save {n} by {lead.username}"}  # a real change each time
         t0 = time.perf_counter()
         try:
-            status, _, page = browser.request("POST", lead.edit_url, data)
+            status, location, page = browser.request("POST", lead.edit_url, data)
         except (OSError, http.client.HTTPException) as error:
             lead.errors.append(f"{type(error).__name__}: {error}")
             time.sleep(rng.uniform(*think))
             continue
         took = time.perf_counter() - t0
-        now_seen = seen_version(page)
         if status == 409:
             lead.stale += 1  # someone else saved since: re-open the page, as the person would
             status, _, page = browser.request("GET", lead.edit_url)
             fields["seen_version"] = str(seen_version(page) or seen)
-        elif not 200 <= status < 400:
-            lead.errors.append(f"HTTP {status}")
-        elif b"Draft saved." not in page or now_seen != seen + 1:
-            lead.errors.append(f"HTTP {status}, no 'Draft saved.' or the version did not move ({seen} -> {now_seen})")
+        elif status != 303 or location.split("://", 1)[-1].partition("/")[1:] != ("/", lead.edit_url[1:]):
+            lead.errors.append(f"HTTP {status} {location}".strip() + ", not a 303 to the edit page")
         else:
-            lead.saves.append(took)
-            fields["seen_version"] = str(now_seen)
+            # Post/Redirect/Get: the browser follows the 303; the save counts once the page it leads to says so.
+            t1 = time.perf_counter()
+            try:
+                status, _, page = browser.request("GET", lead.edit_url)
+            except (OSError, http.client.HTTPException) as error:
+                lead.errors.append(f"the page after saving: {type(error).__name__}: {error}")
+                time.sleep(rng.uniform(*think))
+                continue
+            after = time.perf_counter() - t1
+            now_seen = seen_version(page)
+            if status != 200 or b"Draft saved." not in page or now_seen != seen + 1:
+                lead.errors.append(
+                    f"after the 303: HTTP {status}, no 'Draft saved.' or the version did not move "
+                    f"({seen} -> {now_seen})"
+                )
+            else:
+                lead.saves.append(took)
+                lead.pages_after.append(after)
+                fields["seen_version"] = str(now_seen)
         time.sleep(rng.uniform(*think))
 
 
@@ -407,6 +422,7 @@ def run_leads(
         t.join(seconds + think[1] + 180)
     window = time.perf_counter() - clock["start"]
     saves = sorted(s for lead in leads for s in lead.saves)
+    after = sorted(s for lead in leads for s in lead.pages_after)
     errors = [e for lead in leads for e in lead.errors]
     ms = lambda p: None if not saves else _percentile(saves, p) * 1000  # noqa: E731
     return {
@@ -421,6 +437,10 @@ def run_leads(
         "p99_ms": ms(99),
         "max_ms": ms(100),
         "mean_ms": statistics.fmean(saves) * 1000 if saves else None,
+        # The percentiles above are the save's POST alone (its 303); the GET each redirect led to is timed apart.
+        "page_after_p50_ms": None if not after else _percentile(after, 50) * 1000,
+        "page_after_p95_ms": None if not after else _percentile(after, 95) * 1000,
+        "page_after_p99_ms": None if not after else _percentile(after, 99) * 1000,
         "errors": len(errors),
         "error_examples": errors[:5],
         "stale_refusals": sum(lead.stale for lead in leads),

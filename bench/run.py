@@ -157,7 +157,7 @@ def table(results: dict, *, check: bool) -> list[tuple[str, str, str, str, str]]
         q_tiny = tiny.get(name, {}).get("queries")
         same = q_tiny is None or q_tiny == fig["queries"]
         queries = f"{fig['queries']} queries" + (f" ({q_tiny} at tiny)" if q_tiny is not None else "")
-        ok = None if limit is None else (fig["ms"] <= limit and same and fig.get("status") in (200, 302))
+        ok = None if limit is None else (fig["ms"] <= limit and same and fig.get("status") in (200, 302, 303))
         rows.append(
             (
                 f"page: {name}",
@@ -312,8 +312,10 @@ def _leads_row(fig: dict, *, check: bool) -> tuple[str, str, str, str, str]:
         f"{fig['leads']} leads saving for {fig['seconds']:.0f} s: {fig['saves']:,} saves, "
         f"{fig['saves_per_s'] or 0:.1f}/s "
         f"(until the last answer, {fig.get('window_s') or fig['seconds']:.0f} s), "
-        f"think {fig['think_s'][0]:g}-{fig['think_s'][1]:g} s: p50/p95/p99 {_ms_or(fig['p50_ms'])}/"
-        f"{_ms_or(fig['p95_ms'])}/{_ms_or(fig['p99_ms'])} ms; {fig['errors']} errors, "
+        f"think {fig['think_s'][0]:g}-{fig['think_s'][1]:g} s: the save's POST (303) p50/p95/p99 "
+        f"{_ms_or(fig['p50_ms'])}/{_ms_or(fig['p95_ms'])}/{_ms_or(fig['p99_ms'])} ms, the page it redirects to "
+        f"{_ms_or(fig.get('page_after_p50_ms'))}/{_ms_or(fig.get('page_after_p95_ms'))}/"
+        f"{_ms_or(fig.get('page_after_p99_ms'))} ms; {fig['errors']} errors, "
         f"{fig['stale_refusals']} stale-save refusals; gunicorn {fig.get('gunicorn', '')}"
     )
     ok = fig["leads"] >= 50 and fig["p95_ms"] is not None and fig["p95_ms"] < 300 and fig["errors"] == 0

@@ -162,9 +162,11 @@ def accepted_history(*, ret: Return, indicators: list[Indicator]) -> dict[str, d
         .values_list("indicator_id", "ret__period__year", "ret__period__quarter", *_FIGURES)
     )
     out: dict[str, dict[int, Decimal]] = defaultdict(dict)
-    for indicator_id, year, number, *figures in rows:
+    for indicator_id, year, number, numerator, denominator, value, reason in rows:
         indicator = by_pk[indicator_id]
-        computed = validation.computed_value(value_input(indicator, None, dict(zip(_FIGURES, figures, strict=True))))
+        computed = validation.figures_value(
+            indicator.unit, numerator or "", denominator or "", value or "", reason or ""
+        )
         if computed is not None:
             out[indicator.code][Quarter(year, number).index] = computed
     return out
@@ -192,6 +194,17 @@ def _values_and_indicators(ret: Return) -> tuple[dict[int, ReturnValue], list[In
         indicators.setdefault(v.indicator_id, v.indicator)
     order = {o.value: n for n, o in enumerate(Objective)}
     return stored, sorted(indicators.values(), key=lambda i: (order.get(i.objective, len(order)), i.code))
+
+
+def return_page_indicators(*, ret: Return) -> list[Indicator]:
+    """The page's indicators in its order, as return_page_values gives them, without reading the stored values:
+    what a save's form is built from. One query: those expected of the agency, and any retired one with a value."""
+    supplied = Indicator.suppliers.through.objects.filter(agency_id=ret.agency_id).values("indicator_id")
+    has_value = ReturnValue.objects.filter(ret_id=ret.pk).values("indicator_id")
+    # Two subqueries rather than joins: a join to the values table and DISTINCT over it scanned every return's values.
+    indicators = Indicator.objects.filter(Q(active=True, pk__in=supplied) | Q(pk__in=has_value))
+    order = {o.value: n for n, o in enumerate(Objective)}
+    return sorted(indicators, key=lambda i: (order.get(i.objective, len(order)), i.code))
 
 
 def return_page_values(*, ret: Return) -> tuple[dict[int, ReturnValue], list[Indicator]]:

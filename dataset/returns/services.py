@@ -133,19 +133,35 @@ def return_save_values(
         raise EditRefused(refusal)
     if locked.version != seen_version:
         raise _conflict(locked, seen_version)
-    stored = {v.indicator.code: v for v in locked.values.select_related("indicator")}
-    indicators = {i.code: i for i in selectors.expected_indicators(agency=locked.agency)}
+    # What changed is found from plain rows first; only the changed values are read as models and saved (each
+    # with its history record). A save of a 150-indicator return usually changes a few: the others cost nothing.
+    names = (*TEXT_FIELDS, "expected_on")
+    stored = {
+        code: dict(zip(("pk", *names), figures, strict=True))
+        for code, *figures in locked.values.values_list("indicator__code", "pk", *names)
+    }
+    changes: dict[str, dict[str, object]] = {}
+    for code, data in inputs.items():
+        cleaned = _clean(data)
+        row = stored.get(code)
+        if row is None or any(row[name] != new for name, new in cleaned.items()):
+            changes[code] = cleaned
+    if not changes:
+        return locked, 0
+    code_of = {stored[code]["pk"]: code for code in changes if code in stored}
+    values = {code_of[v.pk]: v for v in ReturnValue.objects.filter(pk__in=list(code_of))}
+    missing = [code for code in changes if code not in values]
+    if missing:  # a value the return has no row for yet: only for an indicator this agency supplies
+        indicators = {i.code: i for i in selectors.expected_indicators(agency=locked.agency).filter(code__in=missing)}
+        values.update(
+            {code: ReturnValue(ret=locked, indicator=indicators[code]) for code in missing if code in indicators}
+        )
     new_version = locked.version + 1
     changed = 0
-    for code, data in inputs.items():
-        value = stored.get(code)
+    for code, cleaned in changes.items():
+        value = values.get(code)
         if value is None:
-            if code not in indicators:
-                continue  # not an indicator this agency supplies: never stored
-            value = ReturnValue(ret=locked, indicator=indicators[code])
-        cleaned = _clean(data)
-        if value.pk and all(getattr(value, name) == cleaned[name] for name in cleaned):
-            continue
+            continue  # not an indicator this agency supplies: never stored
         for name, new in cleaned.items():
             setattr(value, name, new)
         value.changed_in_version = new_version

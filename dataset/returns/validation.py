@@ -225,17 +225,23 @@ RULES: tuple[Rule, ...] = (
 
 def computed_value(v: ValueInput) -> Decimal | None:
     """The indicator's value, unrounded, or None when it cannot be worked out."""
-    if _marked_not_available(v):
+    return figures_value(v.unit, v.numerator, v.denominator, v.value, v.not_available_reason)
+
+
+def figures_value(unit: str, numerator: str, denominator: str, value: str, not_available_reason: str) -> Decimal | None:
+    """computed_value from the stored figures themselves: for history, read as plain rows by the thousand, where
+    building a ValueInput for each was a third of the reading."""
+    if not_available_reason.strip():
         return None
-    if v.unit == "count":
-        return _parsed_or_none(v.value)
-    numerator = _parsed_or_none(v.numerator)
-    denominator = _parsed_or_none(v.denominator)
+    if unit == "count":
+        return _parsed_or_none(value)
+    numerator = _parsed_or_none(numerator)
+    denominator = _parsed_or_none(denominator)
     if numerator is None or denominator is None or denominator == 0:
         return None
-    if v.unit == "percentage":
+    if unit == "percentage":
         return 100 * numerator / denominator
-    if v.unit == "rate_per_10k":
+    if unit == "rate_per_10k":
         return 10000 * numerator / denominator
     return numerator / denominator
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
@@ -116,16 +117,20 @@ def _form_page(request, ret, form, *, read, status=200, conflict=None, overrides
         problems=problems,
         conflict=conflict,
         notice=notice,
+        # This page's messages ("Draft saved." after a save) shown where its notice is, with the notice's role,
+        # rather than above the heading: base.html shows `messages`, emptied here as they are taken.
+        notices=list(messages.get_messages(request)),
+        messages=(),
     )
 
 
 def return_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_edit(user=request.user, pk=pk)  # another agency's return: 404
-    read = _read(ret)
     if request.method != "POST":
+        read = _read(ret)
         form = ReturnValuesForm(initial=_initial(ret, read), indicators=read[1])
         return _form_page(request, ret, form, read=read)
-    return _save(request, ret, read, then_submit=False)
+    return _save(request, ret, None, then_submit=False)
 
 
 @require_POST
@@ -145,10 +150,12 @@ def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save(request: HttpRequest, ret, read, *, then_submit: bool) -> HttpResponse:
-    indicators = read[1]
+    """`read` is _read(ret) when the caller has it; a save reads only the indicators its form needs, and the whole
+    page's values only if it is refused and shown again."""
+    indicators = read[1] if read is not None else selectors.return_page_indicators(ret=ret)
     form = ReturnValuesForm(request.POST, indicators=indicators)
     if not form.is_valid():
-        return _form_page(request, ret, form, read=read, status=400, overrides=form.typed())
+        return _form_page(request, ret, form, read=read or _read(ret), status=400, overrides=form.typed())
     try:
         ret, changed = services.return_save_values(
             ret=ret,
@@ -164,10 +171,12 @@ def _save(request: HttpRequest, ret, read, *, then_submit: bool) -> HttpResponse
         return redirect(ret)
     if then_submit:
         return _submit(request, ret, indicators, ret.version)
-    saved = _read(ret) if changed else read
-    fresh = ReturnValuesForm(initial=_initial(ret, saved), indicators=saved[1])
-    note = "Draft saved." if changed else "Nothing had changed; the draft is as it was."
-    return _form_page(request, ret, fresh, read=saved, notice=note)
+    # Post/Redirect/Get: the save answers as soon as it is written, and the page is read afresh by the browser's
+    # GET, so rendering 150 rows and their history is not part of the save (nor repeated by a reload).
+    messages.success(request, "Draft saved." if changed else "Nothing had changed; the draft is as it was.")
+    saved = HttpResponseRedirect(reverse("dataset:return_edit", args=[ret.pk]))
+    saved.status_code = 303  # See Other: the browser GETs the page, and a reload does not post the figures again
+    return saved
 
 
 def _submit(request: HttpRequest, ret, indicators, seen_version: int) -> HttpResponse:

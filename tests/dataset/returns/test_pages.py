@@ -27,9 +27,13 @@ def post_figures(client, ret, version, url_name="dataset:return_edit", **fields)
 def test_save_draft_keeps_invalid_figures_and_lists_what_is_wrong(client, csc_return, csc_lead):
     client.force_login(csc_lead)
     response = post_figures(client, csc_return, 1, N18__numerator="500", N18__denominator="420", N28__value="2.5")
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "Draft saved." in page
+    # Post/Redirect/Get: a save that stored the figures sends the browser back to the page, which says so.
+    assert response.status_code == 303 and response["Location"] == edit_url(csc_return)
+    csc_return.refresh_from_db()
+    assert csc_return.version == 2
+    page = client.get(response["Location"]).content.decode()
+    assert re.search(r'role="status">Draft saved\.</div>', page)
+    assert "Draft saved." not in client.get(edit_url(csc_return)).content.decode()  # said once, not on every visit
     assert 'href="#id_N18-numerator"' in page and "larger than the denominator" in page
     assert 'href="#id_N28-value"' in page and "whole number" in page
     assert re.search(r'id="id_N18-numerator"[^>]*aria-describedby="N18-numerator-problems"', page) or re.search(
