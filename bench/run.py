@@ -180,13 +180,22 @@ def table(results: dict, *, check: bool) -> list[tuple[str, str, str, str, str]]
     ):
         fig = results.get(key, {})
         if "seconds" in fig:
-            ok = fig["peak_mb"] < 200 and fig["seconds"] < 30 and fig.get("status") == 200
+            # A file a request writes must come within the proxy's timeout; one the export job writes holds no request
+            # open (the reader watches its progress page), so it is judged on memory and on being made at all.
+            job = fig.get("path") == "job"
+            ok = fig["peak_mb"] < 200 and (job or fig["seconds"] < 30) and fig.get("status") == 200
+            how = (
+                f"a Celery job (progress page, then a download link): {_s(fig['seconds'])} to the file, no request "
+                "held open"
+                if job
+                else _s(fig["seconds"])
+            )
             rows.append(
                 (
                     label,
                     before,
-                    "streams, < 200 MB, no timeout (< 30 s)",
-                    f"{_s(fig['seconds'])}, {fig['peak_mb']:,.0f} MB, {fig.get('bytes', 0) / 1e6:.1f} MB file"
+                    "streams, < 200 MB, no timeout (< 30 s in a request; a job when large)",
+                    f"{how}, {fig['peak_mb']:,.0f} MB, {fig.get('bytes', 0) / 1e6:.1f} MB file"
                     + ("" if fig.get("status") == 200 else f", HTTP {fig.get('status')}"),
                     _verdict(ok, check),
                 )
