@@ -44,7 +44,7 @@ def partnership_dashboard(request: HttpRequest) -> HttpResponse:
         "can_see_tracker": access.can_read_all(user),
     }
     if snapshot is not None:
-        filters = DatasetFilter(request.GET, agencies=dict(snapshot.meta.get("agencies", {})))
+        filters = DatasetFilter(request.GET, agencies=dataset_selectors.agencies_of(snapshot))
         filters.fields["agency"].choices = [("", "Any agency"), *filters.fields["agency"].choices[1:]]
         chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
         board = dataset_selectors.dashboard(snapshot=snapshot, objective=chosen["objective"], agency=chosen["agency"])

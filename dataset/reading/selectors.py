@@ -107,6 +107,13 @@ def visible_agency_rows(user: User | None) -> frozenset[str] | None:
     return frozenset({own} if own else ())
 
 
+def agencies_of(snapshot: DatasetSnapshot) -> dict[str, str]:
+    """The snapshot's agencies (short name -> name) in short-name order, as the build wrote them. Sorted again on
+    reading: they are a JSON object in the snapshot's meta, whose keys PostgreSQL's jsonb keeps in its own order
+    (shortest first), and the order is the order of every agency list and export row."""
+    return dict(sorted(snapshot.meta.get("agencies", {}).items()))
+
+
 def indicators_of(snapshot: DatasetSnapshot) -> dict[str, IndicatorInfo]:
     out = {}
     for raw in snapshot.meta.get("indicators", []):
@@ -231,7 +238,7 @@ def dataset_table(
     )
     groups = {o.value: Group(o.value, o.label) for o in Objective}
     latest_q = quarters[-1] if quarters else None
-    names = dict(snapshot.meta.get("agencies", {}))
+    names = agencies_of(snapshot)
     for code, info in indicators.items():
         if objective and info.objective != objective:
             continue
@@ -394,7 +401,7 @@ def export_figures(snapshot: DatasetSnapshot, *, user: User | None = None, code:
         "comparisons": comparisons,
         "spc": spc,
         "themes": themes,
-        "agencies": dict(snapshot.meta.get("agencies", {})),
+        "agencies": agencies_of(snapshot),
     }
 
 
@@ -592,7 +599,7 @@ def dashboard(*, snapshot: DatasetSnapshot, objective: str = "", agency: str = "
             for t in themes
             if not t.code or t.code in indicators and (not objective or indicators[t.code].objective == objective)
         ]
-    agencies = dict(snapshot.meta.get("agencies", {}))
+    agencies = agencies_of(snapshot)
     return {
         "latest_label": quarter_label(latest_q) if latest_q is not None else "",
         "panels": objective_panels(indicators=indicators, latest=latest, objective=objective, agencies=agencies),
@@ -735,7 +742,7 @@ def indicator_page(
             suggested_start=reading.suggested_start,
             suggestion=reading.suggestion,
         )
-    agencies = dict(snapshot.meta.get("agencies", {}))
+    agencies = agencies_of(snapshot)
     commentary = quarter_commentary(visible(found.exclude(commentary="")), agencies)
     rows = []
     for q in quarters:
@@ -811,7 +818,7 @@ def agency_view(*, snapshot: DatasetSnapshot, agency: str) -> list[dict]:
         (c.code, c.quarter): c
         for c in DatasetContribution.objects.in_snapshot(snapshot).filter(agency=agency, quarter__in=quarters)
     }
-    names = dict(snapshot.meta.get("agencies", {}))
+    names = agencies_of(snapshot)
     lines = []
     for code, info in indicators.items():
         cells = []

@@ -67,7 +67,7 @@ class BaselineForm(forms.Form):
 
 
 def _visible_agencies(request: HttpRequest, snapshot) -> dict[str, str]:
-    agencies = dict(snapshot.meta.get("agencies", {})) if snapshot else {}
+    agencies = selectors.agencies_of(snapshot) if snapshot else {}
     if access.can_read_all(request.user):
         return agencies
     own = request.user.agency.short_name if request.user.agency_id else None
@@ -105,7 +105,7 @@ def dataset_page(request: HttpRequest) -> HttpResponse:
             table_seconds=CHART_SECONDS,
             themes=(found := selectors.themes_of(snapshot)),
             low_themes=sum(1 for t in found if t.severity == 1),
-            agency_name=dict(snapshot.meta.get("agencies", {})).get(chosen["agency"], ""),
+            agency_name=selectors.agencies_of(snapshot).get(chosen["agency"], ""),
             baseline_form=BaselineForm(initial={"baseline": DatasetSettings.load().baseline}),
         )
     return render(request, "dataset/dataset.html", context)
@@ -115,7 +115,7 @@ def dataset_page(request: HttpRequest) -> HttpResponse:
 def dataset_cell(request: HttpRequest, pk: int, code: str, quarter: int) -> HttpResponse:
     snapshot = selectors.snapshot_for(user=request.user, pk=pk)
     info, value, contributions = selectors.cell_detail(snapshot=snapshot, user=request.user, code=code, quarter=quarter)
-    agencies = dict(snapshot.meta.get("agencies", {}))
+    agencies = selectors.agencies_of(snapshot)
     rows = [(agencies.get(c.agency, c.agency), c, selectors.agency_text(info, c)) for c in contributions]
     return render(
         request,
