@@ -167,6 +167,23 @@ class Theme:
     signals: tuple[str, ...] = ()  # every kind of signal combined into this one message, strongest first
     since: int | None = None  # first quarter of the unbroken run in which it has held (== quarter: new)
 
+    @classmethod
+    def stored(cls, row) -> Theme:
+        """The theme a snapshot stored (a dataset.models.DatasetTheme row, read by attribute): for the build that
+        carries unchanged themes over, and for the exports."""
+        return cls(
+            code=row.code,
+            kind=row.kind,
+            severity=row.severity,
+            sentence=row.sentence,
+            question=row.question,
+            numbers=row.numbers,
+            quarter=row.quarter,
+            objective=row.objective,
+            signals=tuple(row.signals or ()),
+            since=row.since_quarter,
+        )
+
 
 @dataclass(frozen=True)
 class RelationCheck:

@@ -321,19 +321,7 @@ def compute_incremental(
     latest = inputs.quarters[-1]
     found = themes.indicator_themes(**_theme_inputs(inputs, values, comparisons, readings), codes=redo)
     kept = [
-        Theme(
-            code=t.code,
-            kind=t.kind,
-            severity=t.severity,
-            sentence=t.sentence,
-            question=t.question,
-            numbers=t.numbers,
-            quarter=t.quarter,
-            objective=t.objective,
-            signals=tuple(t.signals),
-            since=t.since_quarter,
-        )
-        for t in DatasetTheme.objects.filter(snapshot=previous).exclude(code="").exclude(code__in=redo)
+        Theme.stored(t) for t in DatasetTheme.objects.filter(snapshot=previous).exclude(code="").exclude(code__in=redo)
     ]
     who = {
         (code, quarter): PartnershipValue(

@@ -407,19 +407,7 @@ def export_figures(snapshot: DatasetSnapshot, *, user: User | None = None, code:
 
 def _export_themes(snapshot: DatasetSnapshot) -> list[Theme]:
     return [  # in the build's rank order: the first few are the quarter's key messages
-        Theme(
-            code=t.code,
-            kind=t.kind,
-            severity=t.severity,
-            sentence=t.sentence,
-            question=t.question,
-            numbers=t.numbers,
-            quarter=t.quarter,
-            objective=t.objective,
-            signals=tuple(t.signals or ()),
-            since=t.since_quarter,
-        )
-        for t in DatasetTheme.objects.filter(snapshot=snapshot).order_by("position", "pk")
+        Theme.stored(t) for t in DatasetTheme.objects.filter(snapshot=snapshot).order_by("position", "pk")
     ]
 
 
