@@ -100,6 +100,8 @@ class Row:
     # The edit page's inputs for this row (forms.FigureInput), filled in by its view from the form it shows.
     figure_inputs: list = field(default_factory=list)
     other_inputs: list = field(default_factory=list)
+    # The row's whole fieldset (rendering.row_fieldset), written once its inputs are set.
+    html: str = ""
 
     @property
     def by_field(self) -> dict[str, list[validation.Problem]]:

@@ -13,7 +13,7 @@ from agencies import access
 from dataset.models import ReportingPeriod
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
 
-from . import selectors, services, validation
+from . import rendering, selectors, services, validation
 from .forms import AcceptManyForm, ReasonForm, ReturnFilterForm, ReturnValuesForm, VersionForm, field_name
 
 RETURNS_PER_PAGE = 50
@@ -107,6 +107,7 @@ def _form_page(request, ret, form, *, read, status=200, conflict=None, overrides
     for group in groups:
         for row in group.rows:
             row.figure_inputs, row.other_inputs = form.row_inputs(row.indicator, row.by_field)
+            row.html = rendering.row_fieldset(row, conflict=conflict)
     return _page(
         request,
         ret,
