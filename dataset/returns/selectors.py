@@ -161,6 +161,7 @@ def accepted_history(*, ret: Return, indicators: list[Indicator]) -> dict[str, d
     rows = (
         ReturnValue.objects.filter(before, from_oldest, ret__agency_id=ret.agency_id, ret__status=State.ACCEPTED)
         .filter(indicator_id__in=list(by_pk))
+        .order_by()  # any order (keyed by quarter below): the model's order by code joined every row to its indicator
         .values_list("indicator_id", "ret__period__year", "ret__period__quarter", *_FIGURES)
     )
     out: dict[str, dict[int, Decimal]] = defaultdict(dict)
