@@ -41,7 +41,15 @@ from dataset.models import (
 from neglect_portal.lifecycle import State
 
 from . import aggregate, spc, store, themes
-from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck, Theme
+from .figures import (
+    AgencyFigure,
+    IndicatorInfo,
+    PartnershipValue,
+    ProcessChangeInfo,
+    RelationCheck,
+    Theme,
+    agency_figure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -197,19 +205,20 @@ def _gather_figures(today: date, quarters: tuple[int, ...] | None) -> list[Agenc
         "not_available_reason",
         "commentary",
     )
-    # One client-side fetch (a list of tuples): `.iterator()` would use a server-side cursor on PostgreSQL.
     figures = [
-        AgencyFigure(
-            code=code,
-            agency=agency,
-            quarter=year * 4 + number_in_year - 1,  # periods.Quarter.index, without building a Quarter
-            numerator=number(numerator),
-            denominator=number(denominator),
-            value=number(value),
-            not_available=not_available,
-            commentary=commentary.strip(),
+        agency_figure(
+            code,
+            agency,
+            year * 4 + number_in_year - 1,  # periods.Quarter.index, without building a Quarter
+            number(numerator),
+            number(denominator),
+            number(value),
+            not_available,
+            commentary.strip(),
         )
-        for code, agency, year, number_in_year, numerator, denominator, value, not_available, commentary in list(rows)
+        for code, agency, year, number_in_year, numerator, denominator, value, not_available, commentary in (
+            rows.iterator(chunk_size=5000)
+        )
     ]
     figures.sort(key=lambda f: (f.code, f.quarter, f.agency))
     return figures

@@ -114,9 +114,12 @@ def write_contributions(
     rows = DatasetContribution.objects.filter(valid_until__isnull=True)
     if quarters is not None:
         rows = rows.filter(quarter__in=sorted(quarters))
-    # One client-side fetch: `.iterator()` would use a server-side cursor on PostgreSQL, a round trip a chunk.
-    found_rows = rows.order_by().values_list(
-        "pk", "code", "quarter", "agency", "value", "numerator", "denominator", "not_available", "commentary"
+    found_rows = (
+        rows.order_by()
+        .values_list(
+            "pk", "code", "quarter", "agency", "value", "numerator", "denominator", "not_available", "commentary"
+        )
+        .iterator(chunk_size=10_000)
     )
     open_rows: dict[tuple[str, int, str], tuple[int, tuple]] = {
         (code, quarter, agency): (pk, (value, numerator, denominator, not_available, commentary))
