@@ -8,7 +8,8 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -40,7 +41,15 @@ from dataset.models import (
 from neglect_portal.lifecycle import State
 
 from . import aggregate, spc, store, themes
-from .figures import AgencyFigure, IndicatorInfo, PartnershipValue, ProcessChangeInfo, RelationCheck, Theme
+from .figures import (
+    AgencyFigure,
+    IndicatorInfo,
+    PartnershipValue,
+    ProcessChangeInfo,
+    RelationCheck,
+    Theme,
+    agency_figure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +64,9 @@ class BuildInputs:
     baseline: int | None
     process_changes: dict[str, tuple[ProcessChangeInfo, ...]] = field(default_factory=dict)  # by code, oldest first
     checks: tuple[RelationCheck, ...] = ()
+    # The quarters whose figures `figures` holds (every accepted figure of each), or None for every quarter: an
+    # incremental build gathers only the quarters whose accepted returns changed.
+    figure_quarters: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,10 +137,95 @@ def inputs_fingerprint(*, today: date | None = None) -> str:
     return hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()
 
 
-def gather_inputs(*, today=None) -> BuildInputs:
-    """Everything a build reads, in a fixed number of queries. Accepted values are read as plain tuples over
-    the join, never as model instances: a large partnership has a quarter of a million of them."""
+def returns_manifest(*, today: date | None = None) -> dict[str, str]:
+    """A short digest of each quarter's accepted returns (agency, version, revision and their value rows), by
+    quarter index as text. A quarter whose digest is as the current snapshot recorded has the same accepted
+    figures (every saved change to a return's values bumps its version; a value row added or removed behind
+    the services' back still moves the count or the top id), so an incremental build gathers only the others.
+    Like the fingerprint, values edited in place behind the services' back are not seen: `--force` for those."""
     today = today or timezone.localdate()
+    by_quarter: dict[int, list[tuple]] = {}
+    for pk, agency, year, number_in_year, version, revision, n, top in (
+        Return.objects.filter(status=State.ACCEPTED, period__opens_on__lte=today)
+        .annotate(n=Count("values"), top=Max("values"))
+        .order_by("pk")
+        .values_list("pk", "agency__short_name", "period__year", "period__quarter", "version", "revision", "n", "top")
+    ):
+        by_quarter.setdefault(year * 4 + number_in_year - 1, []).append((pk, agency, version, revision, n, top))
+    return {
+        str(quarter): hashlib.sha256(repr(entries).encode()).hexdigest()[:24]
+        for quarter, entries in sorted(by_quarter.items())
+    }
+
+
+def gather_inputs(*, today=None, quarters: Iterable[int] | None = None) -> BuildInputs:
+    """Everything a build reads, in a fixed number of queries: the accepted figures of `quarters` only when
+    given (None: all). Accepted values are read as plain tuples over the join, never as model instances: a large
+    partnership has a quarter of a million of them."""
+    today = today or timezone.localdate()
+    context = _gather_context(today)
+    if quarters is None:
+        return replace(context, figures=_gather_figures(today, None))
+    wanted = tuple(sorted(set(quarters)))
+    return replace(context, figures=_gather_figures(today, wanted), figure_quarters=wanted)
+
+
+def _gather_figures(today: date, quarters: tuple[int, ...] | None) -> list[AgencyFigure]:
+    # The same few texts ("0", "12", "420") repeat across agencies and quarters: parse each once. Decimals are
+    # immutable, so sharing one between figures is safe.
+    parsed: dict[str, Decimal | None] = {}
+
+    def number(text: str) -> Decimal | None:
+        try:
+            return parsed[text]
+        except KeyError:
+            found = parsed[text] = _number(text)
+            return found
+
+    rows = ReturnValue.objects.filter(
+        ret__status=State.ACCEPTED, indicator__active=True, ret__period__opens_on__lte=today
+    )
+    if quarters is not None:
+        periods = [
+            pk
+            for pk, year, number_in_year in ReportingPeriod.objects.filter(opens_on__lte=today).values_list(
+                "pk", "year", "quarter"
+            )
+            if year * 4 + number_in_year - 1 in quarters
+        ]
+        rows = rows.filter(ret__period_id__in=periods)
+    rows = rows.order_by().values_list(  # sorted below, in Python: the database's collation need not be Python's
+        "indicator__code",
+        "ret__agency__short_name",
+        "ret__period__year",
+        "ret__period__quarter",
+        "numerator",
+        "denominator",
+        "value",
+        "not_available_reason",
+        "commentary",
+    )
+    figures = [
+        agency_figure(
+            code,
+            agency,
+            year * 4 + number_in_year - 1,  # periods.Quarter.index, without building a Quarter
+            number(numerator),
+            number(denominator),
+            number(value),
+            not_available,
+            commentary.strip(),
+        )
+        for code, agency, year, number_in_year, numerator, denominator, value, not_available, commentary in (
+            rows.iterator(chunk_size=5000)
+        )
+    ]
+    figures.sort(key=lambda f: (f.code, f.quarter, f.agency))
+    return figures
+
+
+def _gather_context(today: date) -> BuildInputs:
+    """Everything a build reads but the figures (left empty)."""
     agencies = {a.short_name: a.name for a in Agency.objects.order_by("name")}
     active = set(Agency.objects.filter(active=True).values_list("short_name", flat=True))
     indicators: dict[str, IndicatorInfo] = {}
@@ -155,48 +252,6 @@ def gather_inputs(*, today=None) -> BuildInputs:
         Quarter(year, number).index
         for year, number in ReportingPeriod.objects.filter(opens_on__lte=today).values_list("year", "quarter")
     )
-    # The same few texts ("0", "12", "420") repeat across agencies and quarters: parse each once. Decimals are
-    # immutable, so sharing one between figures is safe.
-    parsed: dict[str, Decimal | None] = {}
-
-    def number(text: str) -> Decimal | None:
-        try:
-            return parsed[text]
-        except KeyError:
-            found = parsed[text] = _number(text)
-            return found
-
-    rows = (
-        ReturnValue.objects.filter(ret__status=State.ACCEPTED, indicator__active=True, ret__period__opens_on__lte=today)
-        .order_by()  # sorted below, in Python: the database's collation need not be Python's
-        .values_list(
-            "indicator__code",
-            "ret__agency__short_name",
-            "ret__period__year",
-            "ret__period__quarter",
-            "numerator",
-            "denominator",
-            "value",
-            "not_available_reason",
-            "commentary",
-        )
-    )
-    figures = [
-        AgencyFigure(
-            code=code,
-            agency=agency,
-            quarter=year * 4 + number_in_year - 1,  # periods.Quarter.index, without building a Quarter
-            numerator=number(numerator),
-            denominator=number(denominator),
-            value=number(value),
-            not_available=not_available,
-            commentary=commentary.strip(),
-        )
-        for code, agency, year, number_in_year, numerator, denominator, value, not_available, commentary in (
-            rows.iterator(chunk_size=5000)
-        )
-    ]
-    figures.sort(key=lambda f: (f.code, f.quarter, f.agency))
     expected = {(code, q): info.suppliers for code, info in indicators.items() for q in quarters}
     baseline_period = DatasetSettings.load().baseline
     changes: dict[str, list[ProcessChangeInfo]] = {}
@@ -218,7 +273,7 @@ def gather_inputs(*, today=None) -> BuildInputs:
         indicators=indicators,
         agencies=agencies,
         quarters=quarters,
-        figures=figures,
+        figures=[],
         expected=expected,
         baseline=baseline_period.as_quarter.index if baseline_period else None,
         process_changes={code: tuple(sorted(found, key=lambda c: c.quarter)) for code, found in changes.items()},
@@ -306,21 +361,66 @@ def _partners(inputs: BuildInputs) -> dict[str, set[str]]:
     return found
 
 
-def compute_incremental(
-    inputs: BuildInputs, *, changed: set[str], previous: DatasetSnapshot
-) -> tuple[BuildResult, set[str]]:
-    """The dataset after a change to the figures of `changed` only, the catalogue as in `previous`.
+def _stored_values(values_text: str) -> dict[tuple[str, int], PartnershipValue]:
+    """An indicator's values as a snapshot's results text holds them (`code_texts`): the canonical JSON of each
+    value, numbers as exact decimal text, so they come back equal to the values the build worked out."""
 
-    Recomputed: the changed indicators and those whose relationship checks name one (their themes read its
-    values), from the figures. Taken from `previous`: every other indicator's themes (as stored, field for
-    field) and, for the data-gap theme, which agencies each value expected and had. The key messages are ranked
-    again over all themes. Returns the result (values, comparisons and SPC of the recomputed codes only; themes
-    whole) and the codes recomputed."""
+    def number(text: str | None) -> Decimal | None:
+        return None if text is None else Decimal(text)
+
+    return {
+        (v["code"], v["quarter"]): PartnershipValue(
+            code=v["code"],
+            quarter=v["quarter"],
+            value=number(v["value"]),
+            numerator=number(v["numerator"]),
+            denominator=number(v["denominator"]),
+            contributors=tuple(v["contributors"]),
+            expected=tuple(v["expected"]),
+            not_available=tuple(v["not_available"]),
+        )
+        for v in json.loads("{" + values_text + "}").values()
+    }
+
+
+def compute_incremental(
+    inputs: BuildInputs,
+    *,
+    changed: set[tuple[str, int]],
+    previous: DatasetSnapshot,
+    texts: dict[str, tuple[str, str, str]],
+) -> tuple[BuildResult, set[str]]:
+    """The dataset after a change to the figures of the cells (code, quarter) in `changed` only, the catalogue as
+    in `previous`, whose results text of each indicator is `texts`.
+
+    A partnership value depends on its own cell's figures alone, so only the changed cells are aggregated again,
+    from `inputs.figures` (which need hold only their quarters'); every other value of the indicators worked out
+    again is taken from `previous`'s results text. Recomputed from those series: the comparisons, SPC and themes
+    of the changed indicators and of those whose relationship checks name one (their themes read its values).
+    Taken from `previous`: every other indicator's themes (as stored, field for field) and, for the data-gap
+    theme, which agencies each value expected and had. The key messages are ranked again over all themes. Returns
+    the result (values, comparisons and SPC of the recomputed codes only; themes whole) and the codes recomputed."""
     partners = _partners(inputs)
-    redo = {code for code in changed if code in inputs.indicators}
+    redo = {code for code, _ in changed if code in inputs.indicators}
     redo |= {other for code in list(redo) for other in partners.get(code, ()) if other in inputs.indicators}
     need = redo | {other for code in redo for other in partners.get(code, ()) if other in inputs.indicators}
-    values, comparisons, readings = _compute_indicators(inputs, need)
+    indicators = {code: info for code, info in inputs.indicators.items() if code in need}
+    values: dict[tuple[str, int], PartnershipValue] = {}
+    for code in need:
+        values.update(_stored_values(texts[code][0]))
+    cells = {key for key in changed if key[0] in need}
+    for key in cells:
+        values.pop(key, None)
+    values.update(
+        aggregate.aggregate(
+            indicators=indicators,
+            figures=[f for f in inputs.figures if (f.code, f.quarter) in cells],
+            expected={key: inputs.expected[key] for key in cells if key in inputs.expected},
+        )
+    )
+    values = dict(sorted(values.items()))
+    comparisons = aggregate.compare_all(indicators=indicators, values=values, baseline=inputs.baseline)
+    readings = {code: _reading(info, inputs, values) for code, info in indicators.items()}
     latest = inputs.quarters[-1]
     found = themes.indicator_themes(**_theme_inputs(inputs, values, comparisons, readings), codes=redo)
     kept = [
@@ -451,9 +551,32 @@ def _sha(obj) -> str:
     return digest.hexdigest()
 
 
-def inputs_hash(inputs: BuildInputs) -> str:
-    # The same text as hashing one mapping of both: _feed hashes a mapping key by key, in sorted order.
-    return _sha({**_context(inputs), "figures": inputs.figures})
+# Bump when the inputs hash's recipe changes: a snapshot keyed by the old recipe then fails to match once (one more
+# snapshot, with the same content hash).
+INPUTS_RECIPE = 2
+
+
+def quarter_digests(inputs: BuildInputs) -> dict[str, str]:
+    """The hash of each quarter's accepted figures (its part of `_canonical(inputs.figures)`, figures in the same
+    order), by quarter index as text: every quarter `inputs.figures` covers, an empty one too."""
+    covered = inputs.quarters if inputs.figure_quarters is None else inputs.figure_quarters
+    by_quarter: dict[int, list[AgencyFigure]] = {q: [] for q in covered}
+    for f in inputs.figures:  # sorted by (code, quarter, agency): each quarter's stay in that order
+        by_quarter.setdefault(f.quarter, []).append(f)
+    return {str(q): _sha(found) for q, found in sorted(by_quarter.items())}
+
+
+def inputs_hash(inputs: BuildInputs, *, digests: dict[str, str] | None = None) -> str:
+    """Everything a build reads, with the figures stood for by each quarter's digest, so a build that gathered
+    only the quarters whose returns changed gets the very key a full gather gives (`digests`: every quarter's,
+    the others taken from the current snapshot). Equal keys: equal inputs."""
+    return _sha(
+        {
+            **_context(inputs),
+            "figures": quarter_digests(inputs) if digests is None else digests,
+            "recipe": INPUTS_RECIPE,
+        }
+    )
 
 
 def content_hash(result: BuildResult) -> str:
@@ -532,13 +655,7 @@ def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
         current = current_snapshot()
         if current and not force and current.meta.get("fingerprint") == fingerprint:
             return current
-        inputs = gather_inputs(today=today)
-        key = inputs_hash(inputs)
-        current = current_snapshot()
-        if current and current.inputs_hash == key and not force:
-            _remember_fingerprint(current, fingerprint)
-            return current
-        return _write(inputs=inputs, key=key, fingerprint=fingerprint, trigger=trigger, started=started, force=force)
+        return _build(today=today, fingerprint=fingerprint, trigger=trigger, started=started, force=force)
     except Exception as error:  # recorded for the analyst, then re-raised so the job shows as failed
         log.exception("dataset build failed")
         DatasetSnapshot.objects.create(
@@ -550,13 +667,57 @@ def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
         raise
 
 
-def _remember_fingerprint(snapshot: DatasetSnapshot, fingerprint: str) -> None:
+@transaction.atomic
+def _build(*, today: date, fingerprint: str, trigger: str, started: datetime, force: bool) -> DatasetSnapshot:
+    """Gather, compare and write under the build lock, so the snapshot this build starts from (its figures'
+    digests, its open rows) is the one no other build is changing.
+
+    With the same catalogue as the current snapshot, only the quarters whose accepted returns changed since it
+    (`returns_manifest`) are gathered: their digests and the current snapshot's others give the inputs hash, and
+    the contributions of those quarters alone are compared. A forced build, or one after a catalogue change,
+    gathers every figure."""
+    store.lock_builds()
+    current = current_snapshot()
+    context = _gather_context(today)
+    context_key = context_hash(context)
+    manifest = returns_manifest(today=today)
+    incremental = not force and bool(context.quarters) and _can_go_incremental(current, context_key)
+    texts: dict[str, tuple[str, str, str]] = {}
+    if incremental:
+        texts = {code: text for code, (_, text) in store.open_code_texts().items() if code in context.indicators}
+        incremental = set(texts) == set(context.indicators)
+    stored_digests = current.meta.get("figures") if incremental else None
+    if incremental and isinstance(stored_digests, dict) and isinstance(current.meta.get("manifest"), dict):
+        before = current.meta["manifest"]
+        touched = tuple(q for q in context.quarters if before.get(str(q)) != manifest.get(str(q)))
+        inputs = replace(context, figures=_gather_figures(today, touched), figure_quarters=touched)
+        digests = {q: d for q, d in stored_digests.items() if int(q) in context.quarters} | quarter_digests(inputs)
+    else:
+        inputs = replace(context, figures=_gather_figures(today, None))
+        digests = quarter_digests(inputs)
+    key = inputs_hash(inputs, digests=digests)
+    if current and current.inputs_hash == key and not force:
+        _remember_fingerprint(current, fingerprint, manifest)
+        return current
+    return _write(
+        inputs=inputs,
+        key=key,
+        fingerprint=fingerprint,
+        trigger=trigger,
+        started=started,
+        current=current if incremental else None,
+        texts=texts,
+        extra={"context": context_key, "figures": digests, "manifest": manifest},
+    )
+
+
+def _remember_fingerprint(snapshot: DatasetSnapshot, fingerprint: str, manifest: dict[str, str]) -> None:
     """Something the build reads changed without changing its inputs (an indicator setting the build ignores,
-    an edit undone): note the new fingerprint on the snapshot, so the next build need not gather to find that
-    out again. The only change made to a snapshot after it is written besides publishing it: a cache key, not
-    content."""
-    if snapshot.meta.get("fingerprint") != fingerprint:
-        snapshot.meta = {**snapshot.meta, "fingerprint": fingerprint}
+    an edit undone): note the new fingerprint (and returns manifest) on the snapshot, so the next build need not
+    gather to find that out again. The only change made to a snapshot after it is written besides publishing it:
+    cache keys, not content."""
+    if snapshot.meta.get("fingerprint") != fingerprint or snapshot.meta.get("manifest") != manifest:
+        snapshot.meta = {**snapshot.meta, "fingerprint": fingerprint, "manifest": manifest}
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(meta=snapshot.meta)
 
 
@@ -689,25 +850,24 @@ def _can_go_incremental(previous: DatasetSnapshot | None, context: str) -> bool:
     return newest is not None and newest["pk"] == previous.pk
 
 
-@transaction.atomic
 def _write(
-    *, inputs: BuildInputs, key: str, fingerprint: str, trigger: str, started: datetime, force: bool
+    *,
+    inputs: BuildInputs,
+    key: str,
+    fingerprint: str,
+    trigger: str,
+    started: datetime,
+    current: DatasetSnapshot | None,
+    texts: dict[str, tuple[str, str, str]],
+    extra: dict,
 ) -> DatasetSnapshot:
-    """Compute and write the snapshot under the build lock, so the figures are compared with the open rows
-    no other build is changing. Inside the lock the current snapshot is read again: a build that overlapped
-    this one may have written the same inputs already.
+    """Compute and write the snapshot (inside `_build`'s transaction and lock).
 
-    A forced build, or one after a catalogue change, computes everything. Otherwise only the indicators whose
-    figures changed are worked out again (`compute_incremental`); the rest's values and SPC are copied from
-    the current snapshot in the database (INSERT ... SELECT: a few thousand small rows, simpler for every
-    reader than versioning them) and their results text is reused, so the content hash is a full build's."""
-    store.lock_builds()
-    current = current_snapshot()
-    if current and current.inputs_hash == key and not force:
-        _remember_fingerprint(current, fingerprint)
-        return current
-    context = context_hash(inputs)
-    incremental = not force and bool(inputs.quarters) and _can_go_incremental(current, context)
+    `current` given: only the indicators whose figures changed are worked out again (`compute_incremental`, from
+    `current`'s results `texts` and the changed cells' figures); the rest's values and SPC are copied from the
+    current snapshot in the database (INSERT ... SELECT: a few thousand small rows, simpler for every reader than
+    versioning them) and their results text is reused, so the content hash is a full build's. None: everything
+    is computed, from every figure."""
     snapshot = DatasetSnapshot.objects.create(
         status=SnapshotStatus.COMPLETE,
         started_at=started,
@@ -718,15 +878,16 @@ def _write(
         baseline_quarter=inputs.baseline,
     )
     seq = snapshot.pk
-    inserted, closed, changed = store.write_contributions(inputs.figures, seq=seq)
+    inserted, closed, changed = store.write_contributions(inputs.figures, seq=seq, quarters=inputs.figure_quarters)
     codes = set(inputs.indicators)
-    if incremental:
-        result, redo = compute_incremental(inputs, changed=changed, previous=current)
-        texts = {code: text for code, (_, text) in store.open_code_texts().items() if code in codes}
-        texts.update(code_texts(result, redo))
+    if current is not None:
+        result, redo = compute_incremental(inputs, changed=changed, previous=current, texts=texts)
+        texts = {**texts, **code_texts(result, redo)}
         texts_written = store.write_code_texts({code: texts[code] for code in redo}, seq=seq, whole=False)
         copied = codes - redo
     else:
+        if inputs.figure_quarters is not None:
+            raise ValueError("a full build needs every quarter's figures")
         result, redo, copied = compute(inputs), codes, set()
         texts = code_texts(result, codes)
         texts_written = store.write_code_texts(texts, seq=seq, whole=True)
@@ -758,10 +919,11 @@ def _write(
             )
         ),
         "fingerprint": fingerprint,
-        "context": context,
+        **extra,
         "texts": True,
         "written": written,
-        "recomputed": sorted(redo) if incremental else "all",
+        "recomputed": sorted(redo) if current is not None else "all",
+        "gathered": "all" if inputs.figure_quarters is None else list(inputs.figure_quarters),
     }
     DatasetSnapshot.objects.filter(pk=seq).update(content_hash=snapshot.content_hash, meta=snapshot.meta)
     return snapshot

@@ -102,25 +102,32 @@ def _figure_row(f: AgencyFigure) -> tuple:
     return (f.value, f.numerator, f.denominator, f.not_available, f.commentary)
 
 
-def write_contributions(figures: Sequence[AgencyFigure], *, seq: int) -> tuple[int, int, set[str]]:
+def write_contributions(
+    figures: Sequence[AgencyFigure], *, seq: int, quarters: Iterable[int] | None = None
+) -> tuple[int, int, set[tuple[str, int]]]:
     """Make exactly `figures` visible from snapshot `seq` on, writing only the difference from the open rows.
 
-    Figures compare by value: the database gives back 12.000000 for 12, equal as Decimals. Returns how many
-    rows were inserted, how many closed, and the codes whose figures changed."""
+    `quarters`: `figures` are every accepted figure of these quarters only, and only their open rows are compared
+    (the other quarters' stay as they are); None: `figures` are all of them. Figures compare by value: the database
+    gives back 12.000000 for 12, equal as Decimals. Returns how many rows were inserted, how many closed, and the
+    cells (code, quarter) whose figures changed."""
+    rows = DatasetContribution.objects.filter(valid_until__isnull=True)
+    if quarters is not None:
+        rows = rows.filter(quarter__in=sorted(quarters))
+    found_rows = (
+        rows.order_by()
+        .values_list(
+            "pk", "code", "quarter", "agency", "value", "numerator", "denominator", "not_available", "commentary"
+        )
+        .iterator(chunk_size=10_000)
+    )
     open_rows: dict[tuple[str, int, str], tuple[int, tuple]] = {
         (code, quarter, agency): (pk, (value, numerator, denominator, not_available, commentary))
-        for pk, code, quarter, agency, value, numerator, denominator, not_available, commentary in (
-            DatasetContribution.objects.filter(valid_until__isnull=True)
-            .order_by()
-            .values_list(
-                "pk", "code", "quarter", "agency", "value", "numerator", "denominator", "not_available", "commentary"
-            )
-            .iterator(chunk_size=10_000)
-        )
+        for pk, code, quarter, agency, value, numerator, denominator, not_available, commentary in found_rows
     }
     new: list[AgencyFigure] = []
     closed: list[int] = []
-    changed: set[str] = set()
+    changed: set[tuple[str, int]] = set()
     for f in figures:
         found = open_rows.pop((f.code, f.quarter, f.agency), None)
         if found is not None:
@@ -128,10 +135,10 @@ def write_contributions(figures: Sequence[AgencyFigure], *, seq: int) -> tuple[i
                 continue
             closed.append(found[0])
         new.append(f)
-        changed.add(f.code)
-    for (code, _, _), (pk, _) in open_rows.items():  # no longer accepted: closed, nothing replaces them
+        changed.add((f.code, f.quarter))
+    for (code, quarter, _), (pk, _) in open_rows.items():  # no longer accepted: closed, nothing replaces them
         closed.append(pk)
-        changed.add(code)
+        changed.add((code, quarter))
     for start in range(0, len(closed), _IDS_PER_UPDATE):
         DatasetContribution.objects.filter(pk__in=closed[start : start + _IDS_PER_UPDATE]).update(valid_until=seq)
     inserted = insert_rows(

@@ -1,5 +1,7 @@
 """Issue 13: a build that finds nothing changed compares a cheap fingerprint first; gathering reads plain rows;
-hashing skips asdict. None of it may change a hash: snapshots built before and after compare equal."""
+hashing skips asdict. None of it may change the content hash: snapshots built before and after compare equal.
+The inputs hash stands for the figures by each quarter's digest (recipe 2, so an incremental build can gather
+only the quarters that changed); the reference below writes that recipe with the old, verbatim encoder."""
 
 from __future__ import annotations
 
@@ -116,11 +118,31 @@ def mixed_partnership(db):
     return indicators
 
 
+def _reference_inputs_hash(inputs: services.BuildInputs) -> str:
+    """Recipe 2 of the inputs hash, written plainly with the pre-issue-13 encoder (`old_build._canonical`)."""
+    by_quarter: dict[int, list[AgencyFigure]] = {q: [] for q in inputs.quarters}
+    for f in inputs.figures:
+        by_quarter.setdefault(f.quarter, []).append(f)
+    return old_build._sha(
+        {
+            "indicators": inputs.indicators,
+            "agencies": inputs.agencies,
+            "quarters": inputs.quarters,
+            "figures": {str(q): old_build._sha(found) for q, found in sorted(by_quarter.items())},
+            "expected": {f"{c}|{q}": v for (c, q), v in inputs.expected.items()},
+            "baseline": inputs.baseline,
+            "process_changes": dict(sorted(inputs.process_changes.items())),
+            "checks": inputs.checks,
+            "recipe": 2,
+        }
+    )
+
+
 def _assert_same_inputs(new: services.BuildInputs, old: services.BuildInputs) -> None:
     assert new == old
     # Equal Decimals may differ in exponent ("12.50" and "12.5"): the figures must be the very same.
     assert [repr(f) for f in new.figures] == [repr(f) for f in old.figures]
-    assert services.inputs_hash(new) == old_build.inputs_hash(old)
+    assert services.inputs_hash(new) == _reference_inputs_hash(old)
 
 
 def test_gathering_plain_rows_gives_the_same_inputs_as_the_model_instances_did(mixed_partnership):
@@ -139,7 +161,7 @@ def test_the_demo_partnership_hashes_as_it_did_before(db):
     new, old = services.gather_inputs(), old_build.gather_inputs()
     _assert_same_inputs(new, old)
     snapshot = services.dataset_build(trigger="test")
-    assert snapshot.inputs_hash == old_build.inputs_hash(old)
+    assert snapshot.inputs_hash == _reference_inputs_hash(old)
     assert snapshot.content_hash == old_build.content_hash(services.compute(old))
 
 
@@ -201,7 +223,7 @@ def _inputs(found: list[AgencyFigure]) -> services.BuildInputs:
 def test_the_hashes_are_the_same_hex_digests_as_before(found, chunk):
     inputs = _inputs(found)
     with mock.patch.object(services, "_CHUNK", chunk):  # long lists are hashed in chunks: any size must agree
-        assert services.inputs_hash(inputs) == old_build.inputs_hash(inputs)
+        assert services.inputs_hash(inputs) == _reference_inputs_hash(inputs)
         result = services.compute(inputs)
         assert services.content_hash(result) == old_build.content_hash(result)
     assert services._canonical(inputs.figures) == old_build._canonical(inputs.figures)
@@ -215,7 +237,7 @@ def test_the_demo_results_hash_as_before_with_a_small_chunk(db):
     result = services.compute(inputs)
     with mock.patch.object(services, "_CHUNK", 7):
         assert services.content_hash(result) == old_build.content_hash(result)
-        assert services.inputs_hash(inputs) == old_build.inputs_hash(inputs)
+        assert services.inputs_hash(inputs) == _reference_inputs_hash(inputs)
 
 
 # --- the fingerprint ------------------------------------------------------------------------------------------------
@@ -253,7 +275,8 @@ def test_a_snapshot_records_the_fingerprint_of_what_it_read(accepted):
 def test_a_build_that_finds_nothing_changed_gathers_nothing(accepted, django_assert_max_num_queries):
     first = services.dataset_build(trigger="one")
     with (
-        mock.patch.object(services, "gather_inputs", side_effect=AssertionError("gathered")),
+        mock.patch.object(services, "_gather_context", side_effect=AssertionError("gathered")),
+        mock.patch.object(services, "_gather_figures", side_effect=AssertionError("gathered")),
         django_assert_max_num_queries(16),
     ):
         again = services.dataset_build(trigger="nightly")
@@ -394,7 +417,7 @@ def test_a_quarter_opening_moves_the_fingerprint(accepted):
 def test_a_change_the_build_ignores_is_found_once_and_then_remembered(accepted):
     first = services.dataset_build(trigger="one")
     Indicator.objects.filter(code="N28").update(allow_negative=True)  # read by validation, not by the build
-    with mock.patch.object(services, "gather_inputs", wraps=services.gather_inputs) as gathered:
+    with mock.patch.object(services, "_gather_context", wraps=services._gather_context) as gathered:
         again = services.dataset_build(trigger="two")
         assert again.pk == first.pk and gathered.call_count == 1
         assert DatasetSnapshot.objects.get(pk=first.pk).meta["fingerprint"] == services.inputs_fingerprint()

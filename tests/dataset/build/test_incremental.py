@@ -33,8 +33,9 @@ def _themes(snapshot) -> list[tuple]:
     )
 
 
-def _edit(rng: random.Random, analyst: User) -> set[str]:
-    """Reopen a random accepted return, nudge one to three of its figures, accept it again. Returns the codes."""
+def _edit(rng: random.Random, analyst: User) -> tuple[set[str], int]:
+    """Reopen a random accepted return, nudge one to three of its figures, accept it again. Returns the codes and
+    the return's quarter."""
     # Returns the seeded demo accepted as they stand; some would not pass validation today, so not those.
     candidates = [
         r for r in Return.objects.filter(status=State.ACCEPTED).order_by("pk") if not current_problems(r).blocking
@@ -59,7 +60,7 @@ def _edit(rng: random.Random, analyst: User) -> set[str]:
     ret.refresh_from_db()
     ret = return_submit(ret=ret, acting_user=lead, seen_version=ret.version)
     return_accept(ret=ret, acting_user=analyst)
-    return set(inputs)
+    return set(inputs), ret.period.as_quarter.index
 
 
 def _build_both(trigger: str):
@@ -81,25 +82,34 @@ def test_incremental_builds_give_exactly_what_full_builds_give(db, seed):
     rng = random.Random(seed)
     services.dataset_build(trigger="first")
     for step in range(4):
-        edited = _edit(rng, analyst)
+        edited, quarter = _edit(rng, analyst)
+        quarters = {quarter}
         if step == 1:  # a second change folded into the same build
-            edited |= _edit(rng, analyst)
+            more, quarter = _edit(rng, analyst)
+            edited |= more
+            quarters.add(quarter)
         snapshot = _build_both(f"step {step}")
         assert snapshot.meta["recomputed"] != "all"
         assert edited <= set(snapshot.meta["recomputed"]) < set(services.gather_inputs().indicators)
+        # Only the edited returns' quarters were gathered; the inputs hash is still a full gather's.
+        assert set(snapshot.meta["gathered"]) == quarters
+        assert snapshot.inputs_hash == services.inputs_hash(services.gather_inputs())
         written = snapshot.meta["written"]
         assert written["values_copied"] > 0 and written["values"] < written["values_copied"]
 
     # A reopen with no accept again: its figures leave the dataset, still incrementally.
     ret = Return.objects.filter(status=State.ACCEPTED).order_by("pk").first()
     return_reopen(ret=ret, acting_user=analyst, reason="query")
-    assert _build_both("reopened").meta["recomputed"] != "all"
+    reopened = _build_both("reopened")
+    assert reopened.meta["recomputed"] != "all"
+    assert reopened.meta["gathered"] == [ret.period.as_quarter.index]
 
     # A catalogue change (a target) changes what every build reads about the indicator: a full build.
     indicator = Indicator.objects.filter(active=True).order_by("code").first()
     indicator.target = (indicator.target or Decimal(0)) + 5
     indicator.save()
-    assert _build_both("catalogue").meta["recomputed"] == "all"
+    catalogue = _build_both("catalogue")
+    assert catalogue.meta["recomputed"] == "all" and catalogue.meta["gathered"] == "all"
 
 
 def test_the_results_text_hashes_to_the_content_hash_of_a_full_result(db):
