@@ -213,6 +213,29 @@ def test_a_partial_quarter_is_a_hollow_marker_off_the_line(pack, dataset):
     assert charts.PARTIAL_NAME in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
+def test_ten_years_of_quarters_name_at_most_sixteen_and_mark_every_other_one():
+    labels = [f"q{n}" for n in range(41)]
+    fig = charts.draw_indicator(title="N07", unit="count", labels=labels, values=[Decimal(n) for n in range(41)])
+    ax = fig.axes[0]
+    named = [int(x) for x in ax.get_xticks()]
+    assert len(named) <= charts.MAX_TICK_LABELS and named[-1] == 40  # the latest quarter is always named
+    (marks,) = [line for line in ax.lines if line.get_marker() == charts.TICKDOWN]
+    assert sorted([*named, *(int(x) for x in marks.get_xdata())]) == list(range(41))  # each quarter has a mark
+    assert not ax.get_xticks(minor=True).size  # marks, not a minor tick object per quarter
+
+
+def test_a_chart_is_an_rgb_png_at_print_resolution(pack, dataset):
+    from PIL import Image
+
+    section = sections.indicator_section(pack, dataset, "N18")
+    assert section.chart.startswith("data:image/png;base64,")
+    fig = charts.draw_indicator(title="N07", unit="count", labels=["a", "b"], values=[Decimal(1), Decimal(2)])
+    image = Image.open(io.BytesIO(charts.png_bytes(fig)))
+    # No alpha channel for WeasyPrint to split into a mask; 6.6 inches wide at CHART_DPI.
+    assert image.mode == "RGB" and image.size[0] == round(6.6 * charts.CHART_DPI)
+    assert charts.png_bytes(fig) == charts.png_bytes(fig)  # the same chart, the same bytes
+
+
 # --- a series that is all c ---------------------------------------------------------------------------------------
 def test_a_series_with_every_value_withheld_says_so_instead_of_an_empty_chart(pack, dataset):
     section = sections.indicator_section(pack, dataset, "N19")
@@ -351,6 +374,16 @@ def test_the_pdf_opens_with_a_two_page_summary_and_the_detail_follows(pdf_pages)
     assert "Outcome 1: Neglect is recognised early" in detail and "Outcome 1:" not in first_two
     assert "What the agencies said" in detail and "All values withheld (c) under disclosure control" in detail
     assert "(partial)" in detail and "Partial: an agency missing" in detail
+
+
+def test_every_table_of_the_pdf_has_fixed_columns(pack, dataset):
+    """Fixed table layout: WeasyPrint sizes no column from its cells' text (slow on a large pack, and a wide cell
+    pushed the appendix off the page), so every table names its columns."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("scrutiny/pack_pdf.html", sections.pdf_context(pack, dataset))
+    assert "table-layout: fixed" in html
+    assert html.count("<table") == html.count("<colgroup>") > 5
 
 
 def test_the_title_page_gives_the_event_date_and_the_snapshots_date(pdf_pages):
