@@ -425,3 +425,32 @@ def test_the_objectives_counts_give_back_no_c_of_the_agency_rows(dataset):
     cells, total = sections.objective_cells(small, small.objective_rags[0])
     assert cells[0].text == "c"  # so the objective's 9 Red, less Early Help's 6, cannot give it back
     assert total.text == "43" and sum(1 for c in cells if not c.shown) >= 2
+
+
+# --- the workbook and the CSV publish the PDF's cells ----------------------------------------------------------
+def _sheet_rows(body: bytes, sheet: str) -> list[tuple]:
+    from openpyxl import load_workbook
+
+    return [tuple(row) for row in load_workbook(io.BytesIO(body), read_only=True)[sheet].iter_rows(values_only=True)]
+
+
+def test_the_workbook_and_the_csv_publish_the_cells_the_pdf_decided_without_deciding_them_again(
+    pack, dataset, monkeypatch
+):
+    from dataset.reading import exports
+
+    alone_xlsx, alone_csv = files.xlsx_bytes(pack), files.dataset_csv(pack)
+    decided = []
+    monkeypatch.setattr(
+        exports.PublishedFigures,
+        "publish",
+        lambda self, code, quarter, parts, _publish=exports.PublishedFigures.publish: (
+            decided.append((code, quarter)) or _publish(self, code, quarter, parts)
+        ),
+    )
+    shared_xlsx, shared_csv = files.xlsx_bytes(pack, dataset.figures), files.dataset_csv(pack, dataset.figures)
+    published = {(code, q) for code, q in pack.dataset["values"]}
+    assert not published & set(decided)  # every cell with a value came from the PDF's figures
+    assert shared_csv == alone_csv and b"Sussex Community NHS Foundation Trust" in shared_csv  # names, as the portal's
+    for sheet in ("Dataset", "Data", "Themes"):
+        assert _sheet_rows(shared_xlsx, sheet) == _sheet_rows(alone_xlsx, sheet)
