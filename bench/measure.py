@@ -403,16 +403,15 @@ def export_indicator_csv() -> dict:
     return _export(lambda s: reverse("dataset:indicator_data", args=[code]))
 
 
-def evidence_pack() -> dict:
-    """Publish the current snapshot, give the scrutineer an event over the last four quarters with an outcome per
-    objective linked to its indicators, and build version 1 of its pack in-process (what the worker runs)."""
+def _pack_event():
+    """Publish the current snapshot and give the scrutineer an event over the last four quarters with an outcome
+    per objective linked to its indicators: (the event, the scrutineer)."""
     from datetime import date
 
     from agencies.models import Role, User
     from dataset.models import Indicator, ReportingPeriod
     from neglect_portal.strategy import Objective
-    from scrutiny.models import EvidencePack, ImpactOutcome, PackStatus, ScrutinyEvent
-    from scrutiny.packs.services import pack_build
+    from scrutiny.models import ImpactOutcome, ScrutinyEvent
 
     scrutineer = User.objects.get(role=Role.SCRUTINEER)
     snapshot = _published()
@@ -424,7 +423,16 @@ def evidence_pack() -> dict:
         )
         outcome.indicators.set(Indicator.objects.filter(objective=objective))
         event.outcomes.add(outcome)
-    pack = EvidencePack.objects.create(event=event, version=1, snapshot=snapshot, requested_by=scrutineer)
+    return event, scrutineer
+
+
+def evidence_pack() -> dict:
+    """The bench's event (`_pack_event`), and version 1 of its pack built in-process (what the worker runs)."""
+    from scrutiny.models import EvidencePack, PackStatus
+    from scrutiny.packs.services import pack_build
+
+    event, scrutineer = _pack_event()
+    pack = EvidencePack.objects.create(event=event, version=1, snapshot=event.snapshot, requested_by=scrutineer)
     out = measured(lambda: pack_build(pack_id=pack.pk))
     built = out.pop("result")
     out["status"] = built.status
@@ -433,6 +441,44 @@ def evidence_pack() -> dict:
     out["storage"] = _pack_storage(built)
     if built.status != PackStatus.COMPLETE:
         out["seconds"] = None
+    return out
+
+
+def evidence_pack_worker(timeout: float = 600.0) -> dict:
+    """The bench's event's pack asked for as the scrutineer asks (`pack_request`, which queues the build once it
+    commits) with a real Celery worker running (`main` names the bench's broker); seconds from the request to the
+    pack complete, polled as its progress page polls. The worker's process tree is sampled for memory meanwhile."""
+    from neglect_portal.celery import app
+    from scrutiny.models import EvidencePack, PackStatus
+    from scrutiny.packs.requests import pack_request
+
+    event, scrutineer = _pack_event()
+    app.control.purge()  # nothing left over from an earlier run in the bench's queue
+    with load.celery_worker(db.url(_DATABASE["name"]), db.BROKER) as worker:
+        sampler = load.MemorySampler(worker.pid)
+        sampler.sample()
+        idle_mb = sampler.process_peak / MB
+        sampler.start()
+        t0 = time.perf_counter()
+        pack = pack_request(event=event, acting_user=scrutineer)
+        built = None
+        while time.perf_counter() - t0 < timeout:
+            built = EvidencePack.objects.get(pk=pack.pk)
+            if built.status in (PackStatus.COMPLETE, PackStatus.FAILED):
+                break
+            time.sleep(0.25)
+        seconds = time.perf_counter() - t0
+        memory = sampler.finish()
+    out = {
+        "seconds": seconds if built is not None and built.status == PackStatus.COMPLETE else None,
+        "status": built.status if built else "",
+        "pack_error": built.error[:300] if built else "",
+        "size": built.size if built else 0,
+        "worker_idle_mb": idle_mb,
+        **memory,
+    }
+    if built is None or built.status not in (PackStatus.COMPLETE, PackStatus.FAILED):
+        out["failure"] = f"the pack was not built within {timeout:.0f} s"
     return out
 
 
@@ -579,12 +625,13 @@ OPERATIONS: dict[str, Callable[..., dict]] = {
     "export_xlsx_job": export_xlsx_job,
     "export_indicator_csv": export_indicator_csv,
     "evidence_pack": evidence_pack,
+    "evidence_pack_worker": evidence_pack_worker,
     "build_incremental": build_incremental,
     "accept_dashboard": accept_dashboard,
     "leads_saving": leads_saving,
 }
 # Operations whose queued tasks must not run in-process: the broker each one names.
-BROKERS = {"build_incremental": "memory://", "accept_dashboard": db.BROKER}
+BROKERS = {"build_incremental": "memory://", "accept_dashboard": db.BROKER, "evidence_pack_worker": db.BROKER}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -598,6 +645,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="leads_saving: gunicorn --workers")
     parser.add_argument("--threads", type=int, default=1, help="leads_saving: gunicorn --threads (1: sync)")
     parser.add_argument("--accept-timeout", type=float, default=120, help="accept_dashboard: seconds to wait")
+    parser.add_argument("--pack-timeout", type=float, default=600, help="evidence_pack_worker: seconds to wait")
     args = parser.parse_args(argv)
     if args.operation == "sql_floor":
         result = sql_floor(args.database)
@@ -611,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
         given = {
             "pages": lambda: pages(args.requests),
             "accept_dashboard": lambda: accept_dashboard(args.accept_timeout),
+            "evidence_pack_worker": lambda: evidence_pack_worker(args.pack_timeout),
             "leads_saving": lambda: leads_saving(args.leads, args.seconds, (low, high), args.workers, args.threads),
         }
         result = given.get(args.operation, OPERATIONS[args.operation])()

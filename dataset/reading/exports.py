@@ -186,6 +186,13 @@ class PublishedFigures:
             published = replace(published, partial=True, partial_note=note)
         return published
 
+    def decided(self, code: str, quarter: int, parts: Mapping[str, Decimal | None]) -> _Published:
+        """The indicator-quarter as already published here, when it was (a caller that published the whole dataset
+        first, as the evidence pack does for its PDF, hands its figures on to the workbook and the CSV, which then
+        decide nothing again); else published now from `parts`, as `publish`."""
+        kept = self._cache.get((code, quarter))
+        return kept if kept is not None else self.publish(code, quarter, parts)
+
     def keep(self, code: str, quarter: int, published: _Published) -> None:
         """Remember a streamed indicator-quarter that a later sheet reads again (the Dataset sheet's quarters)."""
         self._cache[(code, quarter)] = published
@@ -618,7 +625,7 @@ def _data_sheet(
     withheld: set[str] = set()
     for code, quarter, parts in groups:
         indicator = by_code[code]
-        published = figures.publish(code, quarter, parts)
+        published = figures.decided(code, quarter, parts)
         if quarter in kept:
             figures.keep(code, quarter, published)
         if published.value.status == SUPPRESSED and (code, quarter) in values:
@@ -772,12 +779,14 @@ def dataset_workbook(
     agencies: Mapping[str, str],
     agency_rows: Collection[str] | None = None,
     data_note: str = "",
+    figures: PublishedFigures | None = None,
 ) -> Workbook:
     """The dataset's four sheets in a write-only workbook, not yet saved: a caller may add sheets (the evidence
     pack does) and then saves it once. `groups` is read once, in order (see `groups_of`); see `export_xlsx`.
     `data_note` is a line under the Notes sheet's title (the pack says there where the agencies' rows are when it
-    leaves them out)."""
-    figures = PublishedFigures(indicators, values, {}, agencies)
+    leaves them out). `figures`: the same dataset already through disclosure (made from the same contributions
+    as `groups`, with the same agencies), to publish from instead of deciding every cell again."""
+    figures = figures or PublishedFigures(indicators, values, {}, agencies)
     wb = Workbook(write_only=True)
     dataset = wb.create_sheet(DATASET_SHEET)
     data = wb.create_sheet(DATA_SHEET)
@@ -883,17 +892,18 @@ def csv_chunks(
     spc: Mapping[str, SpcResult],
     groups: Iterable[Group],
     agencies: Mapping[str, str] | None = None,
+    figures: PublishedFigures | None = None,
 ) -> Iterator[str]:
     """The CSV of `export_csv` as text in pieces, made as `groups` (see `groups_of`) stream past: the byte-order
-    mark and header first, then one row per indicator and quarter."""
-    figures = PublishedFigures(indicators, values, {}, agencies)
+    mark and header first, then one row per indicator and quarter. `figures` as for `dataset_workbook`."""
+    figures = figures or PublishedFigures(indicators, values, {}, agencies)
     by_code = {i.code: i for i in indicators}
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for code, quarter, parts in groups:
-        published = figures.publish(code, quarter, parts)
+        published = figures.decided(code, quarter, parts)
         record = _partnership_row(by_code[code], quarter, published, values, comparisons, spc)
         writer.writerow(
             [
@@ -917,6 +927,7 @@ def export_csv(
     spc: Mapping[str, SpcResult],
     contributions: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
     agencies: Mapping[str, str] | None = None,
+    figures: PublishedFigures | None = None,
 ) -> bytes:
     """The partnership's figures, one row per indicator and quarter, as UTF-8 CSV with a byte-order mark.
 
@@ -935,6 +946,7 @@ def export_csv(
         spc=spc,
         groups=groups_of(indicators, quarters, contributions),
         agencies=agencies,
+        figures=figures,
     )
     return "".join(chunks).encode("utf-8")
 

@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import matplotlib
+from PIL import Image  # Pillow: matplotlib's own dependency, and WeasyPrint's
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402  (after choosing the backend)
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.markers import TICKDOWN  # noqa: E402
 
 BLACK = "#000000"
 BLUE = "#0072B2"
@@ -153,9 +156,9 @@ def draw_indicator(
         handles.append(Line2D([], [], color=TARGET, linestyle="--", linewidth=1.2, label=name))
     _special_cause(ax, special, handles)
     ticked = _ticked(len(labels))
-    ax.set_xticks(xs, minor=True)
     ax.set_xticks(ticked)
     ax.set_xticklabels([labels[x] for x in ticked], rotation=45, ha="right", fontsize=6.5)
+    _quarter_marks(ax, [x for x in xs if x not in set(ticked)])
     ax.set_xlim(-0.6, max(len(labels) - 0.4, 0.6))
     ax.tick_params(axis="y", labelsize=7)
     ax.set_ylabel(UNIT_AXIS.get(unit, unit), fontsize=7.5)
@@ -178,6 +181,24 @@ def draw_indicator(
     return fig
 
 
+def _quarter_marks(ax, xs: Sequence[int]) -> None:
+    """A short mark under the axis at each quarter that is not named, so every quarter can still be counted off:
+    one line of markers, where minor ticks would be a tick object each (its line, marker and label), which
+    matplotlib builds again for every chart and which were half of drawing one."""
+    if xs:
+        ax.plot(
+            xs,
+            [0] * len(xs),
+            transform=ax.get_xaxis_transform(),  # x in quarters, y on the axis line
+            linestyle="none",
+            marker=TICKDOWN,
+            markersize=2,
+            markeredgewidth=0.6,
+            color=BLACK,
+            clip_on=False,
+        )
+
+
 def _ticked(count: int) -> list[int]:
     """The quarters named on the axis: all of them up to MAX_TICK_LABELS, else every so many ending at the latest,
     so ten years of quarters stay readable (each quarter still has its tick)."""
@@ -195,10 +216,23 @@ def indicator_chart(**kwargs) -> tuple[str, tuple[str, ...]]:
     fig = draw_indicator(**kwargs)
     legend = fig.axes[0].get_legend()
     names = tuple(t.get_text() for t in legend.get_texts()) if legend else ()
-    out = io.BytesIO()
+    return "data:image/png;base64," + base64.b64encode(png_bytes(fig)).decode("ascii"), names
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure drawn at CHART_DPI as an RGB PNG. Not `savefig`, whose PNG is RGBA: WeasyPrint splits an alpha
+    channel into a mask it encodes again for every chart, and a chart on white has nothing to mask. Quick to
+    compress (WeasyPrint decodes it and compresses it again for the PDF anyway); no metadata, so the same chart is
+    the same bytes."""
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(CHART_DPI)
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
-        fig.savefig(out, format="png", dpi=CHART_DPI, metadata={"Software": None})  # the same data, the same bytes
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii"), names
+        canvas.draw()
+    width, height = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1, dpi=(CHART_DPI, CHART_DPI))
+    return out.getvalue()
 
 
 def _special_cause(ax, special: Sequence[Special], handles: list) -> None:

@@ -429,7 +429,10 @@ def publish_dataset(
 
     Themes keep the build's rank (the key messages first); `ranked_themes`, when given, carry their quarters."""
     indicators = {i.code: i for i in data["indicators"]}
-    figures = exports.PublishedFigures(data["indicators"], data["values"], data["contributions"])
+    # With the agencies' names, as the workbook's and the CSV's own: the pack hands these figures on to both.
+    figures = exports.PublishedFigures(
+        data["indicators"], data["values"], data["contributions"], dict(data.get("agencies", {}))
+    )
     quarters = sorted(set(data["quarters"]))
     withheld = {code for code, q in data["values"] if code in figures.units and figures.suppressed(code, q)}
     readings = dict(data.get("spc", {}))
@@ -557,18 +560,19 @@ def agency_figure_count(contributions: Mapping[tuple[str, int], Mapping[str, obj
     return sum(len(parts) for parts in contributions.values())
 
 
-def xlsx_bytes(pack: PackData) -> bytes:
+def xlsx_bytes(pack: PackData, figures: exports.PublishedFigures | None = None) -> bytes:
     """The dataset workbook from dataset.reading.exports (Dataset, Data, Themes, Notes) plus the pack's own sheets,
-    written once in write-only mode: the dataset's sheets are never read back and written again."""
+    written once in write-only mode: the dataset's sheets are never read back and written again. `figures`: the
+    dataset as the PDF published it (`publish_dataset`), so that no cell is decided twice."""
     data = pack.dataset
     built = pack.snapshot_built_at or pack.built_at  # the dataset's build, as the dataset's own workbook says
     agency_rows, data_note = data.get("agency_rows"), ""
-    figures = agency_figure_count(data["contributions"])
-    if figures > WORKBOOK_AGENCY_FIGURES:
+    agency_figures = agency_figure_count(data["contributions"])
+    if agency_figures > WORKBOOK_AGENCY_FIGURES:
         agency_rows = ()
         data_note = (
-            f"The Data sheet holds the partnership's figures only. The agencies' own {figures:,} figures are in the "
-            f"dataset's XLSX download for {pack.snapshot_label} in the portal."
+            f"The Data sheet holds the partnership's figures only. The agencies' own {agency_figures:,} figures are "
+            f"in the dataset's XLSX download for {pack.snapshot_label} in the portal."
         )
     wb = exports.dataset_workbook(
         snapshot_label=pack.snapshot_label,
@@ -583,6 +587,7 @@ def xlsx_bytes(pack: PackData) -> bytes:
         agencies=data["agencies"],
         agency_rows=agency_rows,
         data_note=data_note,
+        figures=figures,
     )
     note = f"From the accepted reports for {pack.rag_quarter}" if pack.rag_quarter else ""
     _rows(wb.create_sheet(RAG_SHEET), RAG_COLUMNS, rag_rows(pack), (30, 14, 8, 8, 8, 8, 8), note=note)
@@ -611,7 +616,7 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def dataset_csv(pack: PackData) -> bytes:
+def dataset_csv(pack: PackData, figures: exports.PublishedFigures | None = None) -> bytes:
     data = pack.dataset
     return exports.export_csv(
         indicators=data["indicators"],
@@ -620,6 +625,8 @@ def dataset_csv(pack: PackData) -> bytes:
         comparisons=data["comparisons"],
         spc=data["spc"],
         contributions=data["contributions"],
+        agencies=data.get("agencies"),
+        figures=figures,
     )
 
 

@@ -556,12 +556,12 @@ def _build_files(pack: EvidencePack) -> dict[str, bytes]:
     _progress(pack.pk, 35, "Writing the PDF")
     pdf = packs.pdf_bytes(context)
     _progress(pack.pk, 70, "Writing the workbook")
-    xlsx = packs.xlsx_bytes(data)
+    xlsx = packs.xlsx_bytes(data, dataset.figures)  # the cells the PDF published, not decided again
     _progress(pack.pk, 85, "Writing the CSV files")
     files = {
         packs.PDF_NAME: pdf,
         packs.XLSX_NAME: xlsx,
-        packs.DATASET_CSV: packs.dataset_csv(data),
+        packs.DATASET_CSV: packs.dataset_csv(data, dataset.figures),
         packs.EVIDENCE_CSV: packs.evidence_csv(data),
         packs.AUDIT_CSV: packs.audit_csv(data),
     }

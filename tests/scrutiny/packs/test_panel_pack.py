@@ -213,6 +213,29 @@ def test_a_partial_quarter_is_a_hollow_marker_off_the_line(pack, dataset):
     assert charts.PARTIAL_NAME in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
+def test_ten_years_of_quarters_name_at_most_sixteen_and_mark_every_other_one():
+    labels = [f"q{n}" for n in range(41)]
+    fig = charts.draw_indicator(title="N07", unit="count", labels=labels, values=[Decimal(n) for n in range(41)])
+    ax = fig.axes[0]
+    named = [int(x) for x in ax.get_xticks()]
+    assert len(named) <= charts.MAX_TICK_LABELS and named[-1] == 40  # the latest quarter is always named
+    (marks,) = [line for line in ax.lines if line.get_marker() == charts.TICKDOWN]
+    assert sorted([*named, *(int(x) for x in marks.get_xdata())]) == list(range(41))  # each quarter has a mark
+    assert not ax.get_xticks(minor=True).size  # marks, not a minor tick object per quarter
+
+
+def test_a_chart_is_an_rgb_png_at_print_resolution(pack, dataset):
+    from PIL import Image
+
+    section = sections.indicator_section(pack, dataset, "N18")
+    assert section.chart.startswith("data:image/png;base64,")
+    fig = charts.draw_indicator(title="N07", unit="count", labels=["a", "b"], values=[Decimal(1), Decimal(2)])
+    image = Image.open(io.BytesIO(charts.png_bytes(fig)))
+    # No alpha channel for WeasyPrint to split into a mask; 6.6 inches wide at CHART_DPI.
+    assert image.mode == "RGB" and image.size[0] == round(6.6 * charts.CHART_DPI)
+    assert charts.png_bytes(fig) == charts.png_bytes(fig)  # the same chart, the same bytes
+
+
 # --- a series that is all c ---------------------------------------------------------------------------------------
 def test_a_series_with_every_value_withheld_says_so_instead_of_an_empty_chart(pack, dataset):
     section = sections.indicator_section(pack, dataset, "N19")
@@ -353,6 +376,16 @@ def test_the_pdf_opens_with_a_two_page_summary_and_the_detail_follows(pdf_pages)
     assert "(partial)" in detail and "Partial: an agency missing" in detail
 
 
+def test_every_table_of_the_pdf_has_fixed_columns(pack, dataset):
+    """Fixed table layout: WeasyPrint sizes no column from its cells' text (slow on a large pack, and a wide cell
+    pushed the appendix off the page), so every table names its columns."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("scrutiny/pack_pdf.html", sections.pdf_context(pack, dataset))
+    assert "table-layout: fixed" in html
+    assert html.count("<table") == html.count("<colgroup>") > 5
+
+
 def test_the_title_page_gives_the_event_date_and_the_snapshots_date(pdf_pages):
     assert "Held on 24 September 2020" in pdf_pages[0]
     assert "Data as at 3 September 2020" in pdf_pages[0]
@@ -392,3 +425,32 @@ def test_the_objectives_counts_give_back_no_c_of_the_agency_rows(dataset):
     cells, total = sections.objective_cells(small, small.objective_rags[0])
     assert cells[0].text == "c"  # so the objective's 9 Red, less Early Help's 6, cannot give it back
     assert total.text == "43" and sum(1 for c in cells if not c.shown) >= 2
+
+
+# --- the workbook and the CSV publish the PDF's cells ----------------------------------------------------------
+def _sheet_rows(body: bytes, sheet: str) -> list[tuple]:
+    from openpyxl import load_workbook
+
+    return [tuple(row) for row in load_workbook(io.BytesIO(body), read_only=True)[sheet].iter_rows(values_only=True)]
+
+
+def test_the_workbook_and_the_csv_publish_the_cells_the_pdf_decided_without_deciding_them_again(
+    pack, dataset, monkeypatch
+):
+    from dataset.reading import exports
+
+    alone_xlsx, alone_csv = files.xlsx_bytes(pack), files.dataset_csv(pack)
+    decided = []
+    monkeypatch.setattr(
+        exports.PublishedFigures,
+        "publish",
+        lambda self, code, quarter, parts, _publish=exports.PublishedFigures.publish: (
+            decided.append((code, quarter)) or _publish(self, code, quarter, parts)
+        ),
+    )
+    shared_xlsx, shared_csv = files.xlsx_bytes(pack, dataset.figures), files.dataset_csv(pack, dataset.figures)
+    published = {(code, q) for code, q in pack.dataset["values"]}
+    assert not published & set(decided)  # every cell with a value came from the PDF's figures
+    assert shared_csv == alone_csv and b"Sussex Community NHS Foundation Trust" in shared_csv  # names, as the portal's
+    for sheet in ("Dataset", "Data", "Themes"):
+        assert _sheet_rows(shared_xlsx, sheet) == _sheet_rows(alone_xlsx, sheet)
