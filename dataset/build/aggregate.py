@@ -35,13 +35,6 @@ def _is_ratio(unit: str) -> bool:
     return unit in SCALE
 
 
-def _usable(figure: AgencyFigure, unit: str) -> bool:
-    """Whether the figure has every number its unit needs (zero counts; None does not)."""
-    if _is_ratio(unit):
-        return figure.numerator is not None and figure.denominator is not None
-    return figure.value is not None
-
-
 def _partnership_value(
     *,
     indicator: IndicatorInfo,
@@ -50,7 +43,12 @@ def _partnership_value(
     expected: Sequence[str],
 ) -> PartnershipValue:
     unit = indicator.unit
-    used = [f for f in figures if not f.not_available and _usable(f, unit)]
+    ratio = _is_ratio(unit)
+    # Used: not marked not available, and with every number its unit needs (zero counts; None does not).
+    if ratio:
+        used = [f for f in figures if not f.not_available and f.numerator is not None and f.denominator is not None]
+    else:
+        used = [f for f in figures if not f.not_available and f.value is not None]
 
     def result(
         value: Decimal | None, numerator: Decimal | None = None, denominator: Decimal | None = None
@@ -68,10 +66,10 @@ def _partnership_value(
 
     if not used:
         return result(None)
-    if not _is_ratio(unit):
-        return result(sum((f.value for f in used if f.value is not None), Decimal(0)))
-    numerator = sum((f.numerator for f in used if f.numerator is not None), Decimal(0))
-    denominator = sum((f.denominator for f in used if f.denominator is not None), Decimal(0))
+    if not ratio:
+        return result(sum((f.value for f in used), Decimal(0)))
+    numerator = sum((f.numerator for f in used), Decimal(0))
+    denominator = sum((f.denominator for f in used), Decimal(0))
     # Nothing to divide by is not a value of zero: there were no children in the cohort.
     value = None if denominator == 0 else _round(numerator / denominator * SCALE[unit], VALUE_PLACES)
     return result(value, numerator, denominator)
@@ -90,19 +88,14 @@ def aggregate(
     `indicators` are ignored, since without a unit they cannot be summed. Two figures from one agency for
     the same indicator and quarter raise ValueError rather than being counted twice.
     """
+    figures = list(figures)
     grouped: dict[tuple[str, int], list[AgencyFigure]] = defaultdict(list)
-    seen: set[tuple[str, int, str]] = set()
     for figure in figures:
-        if figure.code not in indicators:
-            continue
-        key = (figure.code, figure.quarter, figure.agency)
-        if key in seen:
-            raise ValueError(
-                f"{figure.agency} has two figures for {figure.code} in quarter {figure.quarter}; "
-                "the build must pass one accepted figure per agency."
-            )
-        seen.add(key)
-        grouped[(figure.code, figure.quarter)].append(figure)
+        if figure.code in indicators:
+            grouped[(figure.code, figure.quarter)].append(figure)
+    # One set per cell rather than one key per figure: a large build has a quarter of a million figures.
+    if any(len({f.agency for f in found}) != len(found) for found in grouped.values()):
+        _refuse_duplicate(indicators, figures)
 
     keys = {k for k in expected if k[0] in indicators} | set(grouped)
     out: dict[tuple[str, int], PartnershipValue] = {}
@@ -115,6 +108,21 @@ def aggregate(
             expected=expected.get((code, quarter), indicator.suppliers),
         )
     return out
+
+
+def _refuse_duplicate(indicators: Mapping[str, IndicatorInfo], figures: Sequence[AgencyFigure]) -> None:
+    """Raise about the first figure (in the order given) that repeats an agency's figure for its cell."""
+    seen: set[tuple[str, int, str]] = set()
+    for figure in figures:
+        if figure.code not in indicators:
+            continue
+        key = (figure.code, figure.quarter, figure.agency)
+        if key in seen:
+            raise ValueError(
+                f"{figure.agency} has two figures for {figure.code} in quarter {figure.quarter}; "
+                "the build must pass one accepted figure per agency."
+            )
+        seen.add(key)
 
 
 def _change(unit: str, now: Decimal | None, before: Decimal | None) -> Decimal | None:

@@ -708,7 +708,20 @@ def _build(*, today: date, fingerprint: str, trigger: str, started: datetime, fo
         current=current if incremental else None,
         texts=texts,
         extra={"context": context_key, "figures": digests, "manifest": manifest},
+        unchanged=() if incremental else _unchanged_quarters(current, digests),
     )
+
+
+def _unchanged_quarters(current: DatasetSnapshot | None, digests: dict[str, str]) -> set[int]:
+    """The quarters whose gathered figures have the digest the current snapshot recorded for them, when the open
+    contribution rows are that snapshot's (it is the newest complete one): their figures are its figures, so a
+    full build need not compare them row by row. Contributions are written only by builds, under the build lock
+    and in the build's transaction with the digests; accepted values edited behind the services' back change the
+    digest, so `--force` still compares (and repairs) those quarters."""
+    if current is None or not isinstance(current.meta.get("figures"), dict) or not _is_newest(current):
+        return set()
+    stored = current.meta["figures"]
+    return {int(q) for q, digest in digests.items() if stored.get(q) == digest}
 
 
 def _remember_fingerprint(snapshot: DatasetSnapshot, fingerprint: str, manifest: dict[str, str]) -> None:
@@ -846,8 +859,13 @@ def _can_go_incremental(previous: DatasetSnapshot | None, context: str) -> bool:
     results text stored (a snapshot from before incremental builds has none)."""
     if previous is None or previous.meta.get("context") != context or not previous.meta.get("texts"):
         return False
+    return _is_newest(previous)
+
+
+def _is_newest(snapshot: DatasetSnapshot) -> bool:
+    """The newest complete snapshot by sequence: the open contribution and results-text rows are its own."""
     newest = DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-pk").values("pk").first()
-    return newest is not None and newest["pk"] == previous.pk
+    return newest is not None and newest["pk"] == snapshot.pk
 
 
 def _write(
@@ -860,6 +878,7 @@ def _write(
     current: DatasetSnapshot | None,
     texts: dict[str, tuple[str, str, str]],
     extra: dict,
+    unchanged: Iterable[int] = (),
 ) -> DatasetSnapshot:
     """Compute and write the snapshot (inside `_build`'s transaction and lock).
 
@@ -867,7 +886,8 @@ def _write(
     `current`'s results `texts` and the changed cells' figures); the rest's values and SPC are copied from the
     current snapshot in the database (INSERT ... SELECT: a few thousand small rows, simpler for every reader than
     versioning them) and their results text is reused, so the content hash is a full build's. None: everything
-    is computed, from every figure."""
+    is computed, from every figure. `unchanged`: quarters whose contributions are known to stand already
+    (`_unchanged_quarters`), not compared again."""
     snapshot = DatasetSnapshot.objects.create(
         status=SnapshotStatus.COMPLETE,
         started_at=started,
@@ -878,7 +898,9 @@ def _write(
         baseline_quarter=inputs.baseline,
     )
     seq = snapshot.pk
-    inserted, closed, changed = store.write_contributions(inputs.figures, seq=seq, quarters=inputs.figure_quarters)
+    inserted, closed, changed = store.write_contributions(
+        inputs.figures, seq=seq, quarters=inputs.figure_quarters, unchanged=unchanged
+    )
     codes = set(inputs.indicators)
     if current is not None:
         result, redo = compute_incremental(inputs, changed=changed, previous=current, texts=texts)
@@ -924,6 +946,7 @@ def _write(
         "written": written,
         "recomputed": sorted(redo) if current is not None else "all",
         "gathered": "all" if inputs.figure_quarters is None else list(inputs.figure_quarters),
+        "not_compared": sorted(unchanged),  # quarters whose contributions stood as the current snapshot's
     }
     DatasetSnapshot.objects.filter(pk=seq).update(content_hash=snapshot.content_hash, meta=snapshot.meta)
     return snapshot

@@ -103,17 +103,27 @@ def _figure_row(f: AgencyFigure) -> tuple:
 
 
 def write_contributions(
-    figures: Sequence[AgencyFigure], *, seq: int, quarters: Iterable[int] | None = None
+    figures: Sequence[AgencyFigure],
+    *,
+    seq: int,
+    quarters: Iterable[int] | None = None,
+    unchanged: Iterable[int] = (),
 ) -> tuple[int, int, set[tuple[str, int]]]:
     """Make exactly `figures` visible from snapshot `seq` on, writing only the difference from the open rows.
 
     `quarters`: `figures` are every accepted figure of these quarters only, and only their open rows are compared
-    (the other quarters' stay as they are); None: `figures` are all of them. Figures compare by value: the database
-    gives back 12.000000 for 12, equal as Decimals. Returns how many rows were inserted, how many closed, and the
-    cells (code, quarter) whose figures changed."""
+    (the other quarters' stay as they are); None: `figures` are all of them. `unchanged`: quarters whose figures
+    the caller knows to be the open rows already (the current snapshot's, by their digests): neither their figures
+    nor their open rows are read. Figures compare by value: the database gives back 12.000000 for 12, equal as
+    Decimals. Returns how many rows were inserted, how many closed, and the cells (code, quarter) whose figures
+    changed."""
     rows = DatasetContribution.objects.filter(valid_until__isnull=True)
     if quarters is not None:
         rows = rows.filter(quarter__in=sorted(quarters))
+    skipped = set(unchanged)
+    if skipped:
+        rows = rows.exclude(quarter__in=sorted(skipped))
+        figures = [f for f in figures if f.quarter not in skipped]
     found_rows = (
         rows.order_by()
         .values_list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from dataset.build import services as dataset_services
-from dataset.models import DatasetContribution
+from dataset.models import DatasetContribution, DatasetSnapshot, ReturnValue
 from dataset.returns.services import return_accept, return_reopen, return_submit
 from tests.dataset.conftest import fill
 
@@ -129,3 +130,34 @@ def test_the_migration_turns_each_old_snapshots_rows_into_its_own_interval():
 
 def _visible(row, pk) -> bool:
     return row.valid_from <= pk and (row.valid_until is None or row.valid_until > pk)
+
+
+def test_a_forced_build_compares_only_the_quarters_whose_figures_changed_since_the_current_snapshot(accepted):
+    first = dataset_services.dataset_build(trigger="one")
+    quarter = DatasetContribution.objects.get(code="N28", agency="CSC").quarter
+    forced = dataset_services.dataset_build(trigger="two", force=True)
+    assert forced.meta["not_compared"] == [int(q) for q in first.meta["figures"]]
+    assert quarter in forced.meta["not_compared"]
+
+    # An accepted figure edited behind the services' back (what --force is for): its quarter's digest changes, so
+    # that quarter is compared and the contribution replaced.
+    ReturnValue.objects.filter(ret=accepted[0], indicator__code="N28").update(value="31")
+    repaired = dataset_services.dataset_build(trigger="three", force=True)
+    assert quarter not in repaired.meta["not_compared"]
+    written = repaired.meta["written"]
+    assert (written["contributions"], written["contributions_closed"]) == (1, 1)
+    assert _figures(repaired)[("N28", "CSC")][0] == 31
+    assert _figures(repaired) == {**_figures(first), ("N28", "CSC"): (Decimal(31), None, None)}
+    assert repaired.values.get(code="N28").value == 34
+
+
+def test_a_forced_build_compares_everything_when_the_open_rows_are_not_the_current_snapshots(accepted):
+    first = dataset_services.dataset_build(trigger="one")
+    second = dataset_services.dataset_build(trigger="two", force=True)
+    # The current snapshot is the latest built; a newer one by sequence (its rows are the open ones) built earlier.
+    DatasetSnapshot.objects.filter(pk=second.pk).update(built_at=first.built_at - timedelta(minutes=1))
+    assert dataset_services.current_snapshot().pk == first.pk
+    third = dataset_services.dataset_build(trigger="three", force=True)
+    assert third.meta["not_compared"] == []
+    assert third.meta["written"]["contributions"] == 0
+    assert _figures(third) == _figures(first)
