@@ -6,10 +6,12 @@ the counting to dataset.tracker.completeness.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Min, Q, Subquery
 from django.db.models.functions import Trim
 from django.http import Http404
@@ -39,16 +41,22 @@ def supplying_agencies() -> list[Agency]:
     return list(Agency.objects.filter(active=True, indicators__active=True).distinct().order_by("name"))
 
 
-def expected_agencies() -> list[Expected]:
-    """Active agencies that supply at least one active indicator, by name, with what they supply. Two queries; the
-    links (agencies x indicators) are read as plain rows, not model instances."""
-    supplied: dict[int, dict[str, bool]] = defaultdict(dict)
+def supplier_links() -> list[tuple[int, int, str, str]]:
+    """(agency id, indicator id, code, unit) for every active indicator's suppliers, by code, as plain rows (not
+    model instances). Everything value_counts reads besides the values and returns themselves. One query."""
     links = (
-        Indicator.suppliers.through.objects.filter(indicator__active=True, agency__active=True)
-        .order_by("indicator__code")
-        .values_list("agency_id", "indicator__code", "indicator__unit")
+        Indicator.suppliers.through.objects.filter(indicator__active=True)
+        .order_by("indicator__code", "agency_id")
+        .values_list("agency_id", "indicator_id", "indicator__code", "indicator__unit")
     )
-    for agency_id, code, unit in links:
+    return list(links)
+
+
+def expected_agencies(*, links: list[tuple[int, int, str, str]] | None = None) -> list[Expected]:
+    """Active agencies that supply at least one active indicator, by name, with what they supply. Two queries (one
+    when the supplier links are given)."""
+    supplied: dict[int, dict[str, bool]] = defaultdict(dict)
+    for agency_id, _, code, unit in supplier_links() if links is None else links:
         supplied[agency_id][code] = unit in RATIO_UNITS
     return [Expected(agency, supplied[agency.pk]) for agency in supplying_agencies()]
 
@@ -148,15 +156,69 @@ def value_counts(*, period_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {ret_id: (present, not_available) for ret_id, present, not_available in rows}
 
 
-def return_facts(*, period_ids: list[int]) -> dict[tuple[int, int], tuple[int, completeness.ReturnFacts]]:
-    """(agency id, period id) -> (return id, its facts, with its values counted), in three queries."""
+# Each quarter's counts are kept in the cache under a key made of everything they are counted from besides the
+# values themselves: the quarter's returns, each by id, creation time, version and last update (every writer of a
+# return's values bumps its version and saves it, as the refusal of stale saves already relies on), and the
+# supplier links (who is expected to supply which active indicator, ratio or not). A change to any of them is a
+# new key, so a count is never served for figures it was not made from; old keys just expire.
+COUNTS_SECONDS = 24 * 60 * 60
+
+
+def links_key(links: list[tuple[int, int, str, str]]) -> str:
+    """What value_counts depends on in the catalogue: each supplier link as (agency, indicator, is a ratio)."""
+    rows = sorted((agency_id, indicator_id, unit in RATIO_UNITS) for agency_id, indicator_id, _, unit in links)
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _counts_key(period_id: int, returns: list[dict], links: str) -> str:
+    made = sorted((r["id"], r["created_at"].timestamp(), r["version"], r["updated_at"].timestamp()) for r in returns)
+    return "tracker-counts:" + hashlib.sha256(repr((period_id, links, made)).encode()).hexdigest()
+
+
+def cached_value_counts(*, returns: list[dict], links: str) -> dict[int, tuple[int, int]]:
+    """value_counts for these returns (rows with id, period_id, created_at, version, updated_at), from the cache
+    for each quarter whose returns and links are as they were when counted; the others counted now, in one
+    query. `links` is links_key of the current supplier links."""
+    by_period: dict[int, list[dict]] = defaultdict(list)
+    for r in returns:
+        by_period[r["period_id"]].append(r)
+    keys = {period_id: _counts_key(period_id, rows, links) for period_id, rows in by_period.items()}
+    found = cache.get_many(list(keys.values()))
+    missed = [period_id for period_id, key in keys.items() if key not in found]
+    out: dict[int, tuple[int, int]] = {}
+    for counted in found.values():
+        out.update(counted)
+    if missed:
+        fresh = value_counts(period_ids=missed)
+        cache.set_many(
+            {
+                keys[period_id]: {r["id"]: fresh[r["id"]] for r in by_period[period_id] if r["id"] in fresh}
+                for period_id in missed
+            },
+            COUNTS_SECONDS,
+        )
+        out.update(fresh)
+    return out
+
+
+def return_facts(
+    *, period_ids: list[int], links: list[tuple[int, int, str, str]] | None = None
+) -> dict[tuple[int, int], tuple[int, completeness.ReturnFacts]]:
+    """(agency id, period id) -> (return id, its facts, with its values counted), in three queries. Given the
+    supplier links (supplier_links()), the counts come from the cache where they are still true (see
+    cached_value_counts), and the third query is made only for the quarters that changed."""
     if not period_ids:
         return {}
     returns = list(
-        Return.objects.filter(period_id__in=period_ids).values("id", "agency_id", "period_id", "status", "submitted_at")
+        Return.objects.filter(period_id__in=period_ids).values(
+            "id", "agency_id", "period_id", "status", "submitted_at", "created_at", "version", "updated_at"
+        )
     )
     first = _first_submissions(period_ids)
-    counted = value_counts(period_ids=period_ids)
+    if links is None:
+        counted = value_counts(period_ids=period_ids)
+    else:
+        counted = cached_value_counts(returns=returns, links=links_key(links))
     out = {}
     for r in returns:
         # Returns made before history was kept fall back on their (latest) submission time.
@@ -176,8 +238,9 @@ def tracker(*, user: User, periods: list[ReportingPeriod], today: date | None = 
     if not access.can_read_all(user):
         raise Http404("No such page.")
     today = today or timezone.localdate()
-    expected = expected_agencies()
-    found = return_facts(period_ids=[p.pk for p in periods])
+    links = supplier_links()
+    expected = expected_agencies(links=links)
+    found = return_facts(period_ids=[p.pk for p in periods], links=links)
     grid = completeness.grid(
         agencies=[completeness.AgencyFacts(e.agency.pk, e.agency.name, e.indicators) for e in expected],
         quarters=[completeness.QuarterFacts(p.pk, p.label, p.due_on) for p in periods],
