@@ -17,6 +17,7 @@ from kombu import Connection
 from actionplans.summary.selectors import dashboard_panel
 from agencies import access
 from agencies.models import Role
+from dataset.reading import rendering as dataset_rendering
 from dataset.reading import selectors as dataset_selectors
 from dataset.reading.views import DatasetFilter
 
@@ -48,6 +49,8 @@ def partnership_dashboard(request: HttpRequest) -> HttpResponse:
         filters.fields["agency"].choices = [("", "Any agency"), *filters.fields["agency"].choices[1:]]
         chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
         board = dataset_selectors.dashboard(snapshot=snapshot, objective=chosen["objective"], agency=chosen["agency"])
+        for panel in board["panels"]:
+            panel.rows_html = dataset_rendering.dashboard_rows(panel.indicators, snapshot_pk=snapshot.pk)
         context.update(board, filters=filters, low_themes=sum(1 for t in board["themes"] if t.severity == 1))
     context["action_panel"] = dashboard_panel(user=user, today=timezone.localdate())
     return render(request, "home/dashboard.html", context)

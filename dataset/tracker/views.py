@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from dataset.models import ReportingPeriod
 
-from . import selectors
+from . import rendering, selectors
 from . import services as reminders
 
 
@@ -40,11 +40,13 @@ def tracker(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         start, end = form.cleaned_data["from"] or None, form.cleaned_data["to"] or None
     shown = selectors.select_range(periods, start=start, end=end, today=timezone.localdate())
+    tracker = selectors.tracker(user=request.user, periods=shown)
     return render(
         request,
         "dataset/tracker.html",
         {
-            "tracker": selectors.tracker(user=request.user, periods=shown),
+            "tracker": tracker,
+            "body_rows": rendering.body_rows(tracker),
             "form": form,
             "default_quarters": selectors.DEFAULT_QUARTERS,
         },

@@ -13,6 +13,15 @@ from dataset.models import Indicator, Polarity, ReportingPeriod, Unit
 from neglect_portal.strategy import Objective
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with nothing kept by an earlier one: on SQLite a rolled-back test's ids (and, under a frozen
+    clock, its timestamps) come round again, so what pages keep under them could be another test's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def open_period(db):
     """The current quarter's collection: opened, due in 10 days, locks 30 days after that."""

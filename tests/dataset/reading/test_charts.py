@@ -217,14 +217,19 @@ def test_chart_payload_has_only_what_newplot_needs():
     assert json.loads(json.dumps(payload)) == payload
 
 
-def test_chart_include_renders_the_figure_as_json_data_and_no_executable_script():
-    figure = contribution_chart(
+def _xss_contribution_chart() -> dict:
+    """A contribution chart whose title and agency name carry markup."""
+    return contribution_chart(
         info=info(title="<script>alert(1)</script>"),
         quarters=QUARTERS[:2],
         agencies={"CSC": XSS_AGENCY},
         contributions=contributions("percentage"),
         partnership={},
     )
+
+
+def test_chart_include_renders_the_figure_as_json_data_and_no_executable_script():
+    figure = _xss_contribution_chart()
     html = render_to_string(
         "dataset/_chart.html",
         {"chart_id": "contribution-chart", "figure": chart_payload(figure), "title": "Each agency's <figure>"},
@@ -242,6 +247,18 @@ def test_chart_include_renders_the_figure_as_json_data_and_no_executable_script(
     assert "alert(1)</script>" not in html
     data = re.search(r'<script id="contribution-chart-data" type="application/json">(.*?)</script>', html, re.S)
     assert json.loads(data.group(1))["data"][0]["name"] == "&lt;b onmouseover=alert(1)&gt;x&lt;/b&gt;"
+
+
+def test_a_kept_chart_script_is_what_the_include_writes_from_the_figure():
+    from django.utils.html import json_script
+
+    figure = _xss_contribution_chart()
+    payload = chart_payload(figure)
+    context = {"chart_id": "contribution-chart", "title": "Each agency's <figure>"}
+    from_figure = render_to_string("dataset/_chart.html", {**context, "figure": payload})
+    kept = json_script(payload, "contribution-chart-data")  # as the indicator page keeps it
+    assert render_to_string("dataset/_chart.html", {**context, "script": kept}) == from_figure
+    assert str(kept) in from_figure and "alert(1)</script>" not in kept
 
 
 def test_a_year_to_date_target_line_climbs_to_the_target_within_each_year():

@@ -49,3 +49,62 @@ def test_a_retired_indicators_value_is_not_counted(csc_return, csc_lead, n18):
     after = selectors.value_counts(period_ids=[csc_return.period_id])[csc_return.pk]
     assert before == (2, 0) and after == (1, 0)
     assert _python_counts(csc_return).present == 1
+
+
+# --- the counts kept between pages: never served for figures they were not made from ---------------------------
+def _cached(ret) -> tuple[int, int]:
+    links = selectors.supplier_links()
+    facts = selectors.return_facts(period_ids=[ret.period_id], links=links)
+    return facts[(ret.agency_id, ret.period_id)][1].counted
+
+
+def test_kept_counts_are_the_databases_and_are_not_counted_again(csc_return, csc_lead):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fill(csc_return, csc_lead, N18=("150", "420"), N28={"not_available_reason": "other"})
+    assert _cached(csc_return) == selectors.value_counts(period_ids=[csc_return.period_id])[csc_return.pk] == (1, 1)
+    with CaptureQueriesContext(connection) as again:
+        assert _cached(csc_return) == (1, 1)
+    assert not any("dataset_returnvalue" in q["sql"] for q in again.captured_queries)
+
+
+def test_a_saved_change_is_counted_at_once(csc_return, csc_lead):
+    fill(csc_return, csc_lead, N18=("150", "420"))
+    assert _cached(csc_return) == (1, 0)
+    fill(csc_return, csc_lead, N28="0", N18=("150", ""))
+    assert _cached(csc_return) == (1, 0)  # N18 lost its denominator, N28 is now present
+    fill(csc_return, csc_lead, N18={"numerator": "", "not_available_reason": "system_change"}, N28="")
+    assert _cached(csc_return) == (0, 1)
+
+
+def test_a_change_of_who_supplies_what_is_counted_at_once(csc_return, csc_lead, n18, n28):
+    fill(csc_return, csc_lead, N18=("150", "420"), N28="24")
+    assert _cached(csc_return) == (2, 0)
+    n28.suppliers.remove(csc_return.agency)  # no longer expected of CSC: its stored value does not count
+    assert _cached(csc_return) == (1, 0)
+    n28.suppliers.add(csc_return.agency)
+    n18.active = False
+    n18.save()
+    assert _cached(csc_return) == (1, 0)
+
+
+def test_a_change_of_unit_is_counted_at_once(csc_return, csc_lead, n28):
+    from dataset.models import Unit
+
+    fill(csc_return, csc_lead, N18=("150", "420"), N28="24")
+    assert _cached(csc_return) == (2, 0)
+    n28.unit = Unit.PERCENTAGE  # now a ratio: a single figure is not enough
+    n28.save()
+    assert _cached(csc_return) == (1, 0) == selectors.value_counts(period_ids=[csc_return.period_id])[csc_return.pk]
+
+
+def test_an_indicator_replaced_under_the_same_code_is_counted_at_once(csc_return, csc_lead, n28):
+    from tests.dataset.tracker.test_pages import count_indicator
+
+    fill(csc_return, csc_lead, N18=("150", "420"), N28="24")
+    assert _cached(csc_return) == (2, 0)
+    n28.code, n28.active = "N28-old", False
+    n28.save()
+    count_indicator("N28", csc_return.agency)  # a new indicator under the old one's code
+    assert _cached(csc_return) == (1, 0)  # the old N28's value is not the new one's
