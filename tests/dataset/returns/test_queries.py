@@ -75,3 +75,40 @@ def test_a_save_builds_its_form_from_the_same_indicators_the_page_shows(csc_retu
     retired.save()
     after = selectors.return_page_values(ret=csc_return)[1]
     assert retired in after and selectors.return_page_indicators(ret=csc_return) == after
+
+
+# --- the history kept between pages: never served for figures it was not read from ---------------------------
+def test_kept_history_is_not_read_again(csc_return, n28):
+    accepted_quarters(csc_return, 4)
+    first = selectors.accepted_history(ret=csc_return, indicators=[n28])
+    with CaptureQueriesContext(connection) as again:
+        assert selectors.accepted_history(ret=csc_return, indicators=[n28]) == first
+    assert not any("dataset_returnvalue" in q["sql"] for q in again.captured_queries)
+
+
+def test_an_accepted_return_reopened_and_corrected_is_read_afresh(csc_return, csc_lead, analyst, n28):
+    from dataset.returns import services
+
+    accepted_quarters(csc_return, 4)
+    previous = csc_return.period.as_quarter.previous()
+    assert selectors.accepted_history(ret=csc_return, indicators=[n28])["N28"][previous.index] == 10
+    earlier = Return.objects.get(agency=csc_return.agency, period__year=previous.year, period__quarter=previous.number)
+    earlier = services.return_reopen(ret=earlier, acting_user=analyst, reason="N28 was wrong")
+    assert previous.index not in selectors.accepted_history(ret=csc_return, indicators=[n28])["N28"]  # not accepted
+    services.return_save_values(
+        ret=earlier, acting_user=csc_lead, seen_version=earlier.version, inputs={"N28": {"value": "11"}}
+    )
+    earlier.refresh_from_db()
+    services.return_submit(ret=earlier, acting_user=csc_lead, seen_version=earlier.version)
+    services.return_accept(ret=earlier, acting_user=analyst)
+    assert selectors.accepted_history(ret=csc_return, indicators=[n28])["N28"][previous.index] == 11
+
+
+def test_a_change_of_unit_is_read_afresh(csc_return, n28):
+    from dataset.models import Unit
+
+    accepted_quarters(csc_return, 2)
+    assert selectors.accepted_history(ret=csc_return, indicators=[n28])["N28"]
+    n28.unit = Unit.PERCENTAGE  # its stored single figures are no longer a value
+    n28.save()
+    assert "N28" not in selectors.accepted_history(ret=csc_return, indicators=[n28])
