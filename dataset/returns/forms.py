@@ -70,6 +70,9 @@ class ReturnValuesForm(forms.Form):
     def __init__(self, *args, indicators: list[Indicator], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.indicators = indicators
+        # What widget_html has written once for this page: attribute sets, and the reasons' options by choice.
+        self._written_attrs: dict[tuple, str] = {}
+        self._written_options: dict[tuple, str] = {}
         for indicator in indicators:
             code = indicator.code
             if indicator.is_ratio:
@@ -125,20 +128,25 @@ class ReturnValuesForm(forms.Form):
         took most of a second. Text, date, select and textarea are the only widgets this form uses; every
         attribute and value is escaped here (html.escape is what django.utils.html.escape runs)."""
         widget = self.fields[name].widget
-        attrs = dict(widget.attrs)
-        if self.is_bound and self.errors.get(name):
-            attrs["aria-invalid"] = "true"
-        attrs["id"] = f"id_{name}"
+        invalid = self.is_bound and self.errors.get(name) and "aria-invalid" not in widget.attrs
+        # Attributes as attrs.html writes them: the widget's own, aria-invalid, then the id. Most inputs share their
+        # widget's attributes, so each set is written once a page (720 inputs, a handful of sets).
+        own = tuple(widget.attrs.items())
+        if own not in self._written_attrs:
+            self._written_attrs[own] = _attrs_html(widget.attrs)
+        shown = self._written_attrs[own] + (' aria-invalid="true"' if invalid else "") + f' id="id_{escape(name)}"'
         value = widget.format_value(self[name].value())
-        shown = _attrs_html(attrs)
         if isinstance(widget, forms.Select):
-            chosen = set(value)
-            options = "".join(
-                f'\n  <option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>{escape(str(text))}'
-                "</option>\n"
-                for v, text in widget.choices
-            )
-            return _escaped(f'<select name="{escape(name)}"{shown}>{options}\n</select>')
+            chosen = tuple(value)
+            options = self._written_options
+            key = (tuple(widget.choices), chosen)
+            if key not in options:
+                options[key] = "".join(
+                    f'\n  <option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>'
+                    f"{escape(str(text))}</option>\n"
+                    for v, text in widget.choices
+                )
+            return _escaped(f'<select name="{escape(name)}"{shown}>{options[key]}\n</select>')
         if isinstance(widget, forms.Textarea):
             return _escaped(f'<textarea name="{escape(name)}"{shown}>\n{escape(str(value or ""))}</textarea>')
         given = f' value="{escape(str(value))}"' if value is not None else ""
