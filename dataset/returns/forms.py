@@ -47,12 +47,10 @@ _PROTOTYPES: dict[str, forms.Field] = {
 
 
 def _field(kind: str, *, label: str | None = None) -> forms.Field:
-    """A copy of the prototype field, with its own widget and attributes (mark_problems changes those) and label.
-    What else a field holds (validators, choices, messages) is never changed after it is built, so it is shared."""
-    prototype = _PROTOTYPES[kind]
-    field = copy.copy(prototype)
-    field.widget = copy.copy(prototype.widget)
-    field.widget.attrs = dict(prototype.widget.attrs)
+    """A copy of the prototype field with its own label. What else a field holds (widget, validators, choices,
+    messages) is never changed after it is built, so it is shared: ReturnValuesForm._mark gives a field its own
+    widget before marking it, so the prototype's is never changed."""
+    field = copy.copy(_PROTOTYPES[kind])
     if label is not None:
         field.label = label
     return field
@@ -94,7 +92,11 @@ class ReturnValuesForm(forms.Form):
                 self._mark(name)
 
     def _mark(self, name: str) -> None:
-        attrs = self.fields[name].widget.attrs
+        field = self.fields[name]
+        if any(field.widget is p.widget for p in _PROTOTYPES.values()):  # shared with every form: its own one first
+            field.widget = copy.copy(field.widget)
+            field.widget.attrs = dict(field.widget.attrs)
+        attrs = field.widget.attrs
         if "is-invalid" not in attrs.get("class", ""):
             attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
         attrs["aria-describedby"] = f"{name}-problems"
