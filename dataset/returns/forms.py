@@ -47,12 +47,10 @@ _PROTOTYPES: dict[str, forms.Field] = {
 
 
 def _field(kind: str, *, label: str | None = None) -> forms.Field:
-    """A copy of the prototype field, with its own widget and attributes (mark_problems changes those) and label.
-    What else a field holds (validators, choices, messages) is never changed after it is built, so it is shared."""
-    prototype = _PROTOTYPES[kind]
-    field = copy.copy(prototype)
-    field.widget = copy.copy(prototype.widget)
-    field.widget.attrs = dict(prototype.widget.attrs)
+    """A copy of the prototype field with its own label. What else a field holds (widget, validators, choices,
+    messages) is never changed after it is built, so it is shared: ReturnValuesForm._mark gives a field its own
+    widget before marking it, so the prototype's is never changed."""
+    field = copy.copy(_PROTOTYPES[kind])
     if label is not None:
         field.label = label
     return field
@@ -70,6 +68,9 @@ class ReturnValuesForm(forms.Form):
     def __init__(self, *args, indicators: list[Indicator], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.indicators = indicators
+        # What widget_html has written once for this page: attribute sets, and the reasons' options by choice.
+        self._written_attrs: dict[tuple, str] = {}
+        self._written_options: dict[tuple, str] = {}
         for indicator in indicators:
             code = indicator.code
             if indicator.is_ratio:
@@ -91,7 +92,11 @@ class ReturnValuesForm(forms.Form):
                 self._mark(name)
 
     def _mark(self, name: str) -> None:
-        attrs = self.fields[name].widget.attrs
+        field = self.fields[name]
+        if any(field.widget is p.widget for p in _PROTOTYPES.values()):  # shared with every form: its own one first
+            field.widget = copy.copy(field.widget)
+            field.widget.attrs = dict(field.widget.attrs)
+        attrs = field.widget.attrs
         if "is-invalid" not in attrs.get("class", ""):
             attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
         attrs["aria-describedby"] = f"{name}-problems"
@@ -125,20 +130,25 @@ class ReturnValuesForm(forms.Form):
         took most of a second. Text, date, select and textarea are the only widgets this form uses; every
         attribute and value is escaped here (html.escape is what django.utils.html.escape runs)."""
         widget = self.fields[name].widget
-        attrs = dict(widget.attrs)
-        if self.is_bound and self.errors.get(name):
-            attrs["aria-invalid"] = "true"
-        attrs["id"] = f"id_{name}"
+        invalid = self.is_bound and self.errors.get(name) and "aria-invalid" not in widget.attrs
+        # Attributes as attrs.html writes them: the widget's own, aria-invalid, then the id. Most inputs share their
+        # widget's attributes, so each set is written once a page (720 inputs, a handful of sets).
+        own = tuple(widget.attrs.items())
+        if own not in self._written_attrs:
+            self._written_attrs[own] = _attrs_html(widget.attrs)
+        shown = self._written_attrs[own] + (' aria-invalid="true"' if invalid else "") + f' id="id_{escape(name)}"'
         value = widget.format_value(self[name].value())
-        shown = _attrs_html(attrs)
         if isinstance(widget, forms.Select):
-            chosen = set(value)
-            options = "".join(
-                f'\n  <option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>{escape(str(text))}'
-                "</option>\n"
-                for v, text in widget.choices
-            )
-            return _escaped(f'<select name="{escape(name)}"{shown}>{options}\n</select>')
+            chosen = tuple(value)
+            options = self._written_options
+            key = (tuple(widget.choices), chosen)
+            if key not in options:
+                options[key] = "".join(
+                    f'\n  <option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>'
+                    f"{escape(str(text))}</option>\n"
+                    for v, text in widget.choices
+                )
+            return _escaped(f'<select name="{escape(name)}"{shown}>{options[key]}\n</select>')
         if isinstance(widget, forms.Textarea):
             return _escaped(f'<textarea name="{escape(name)}"{shown}>\n{escape(str(value or ""))}</textarea>')
         given = f' value="{escape(str(value))}"' if value is not None else ""

@@ -53,3 +53,17 @@ def test_bound_inputs_with_errors_and_problems_match_django_widgets(csc_return, 
     assert 'aria-invalid="true"' in form.widget_html(field_name(n18.code, "expected_on"))
     assert "&lt;script&gt;" in form.widget_html(field_name(n18.code, "numerator"))
     assert _same_as_django(form) == 9
+
+
+def test_a_field_marked_in_one_form_is_unmarked_in_the_next(csc_return, n18, n28):
+    # The forms share their fields' widgets until one is marked: marking must never reach another form's inputs.
+    from dataset.returns import validation
+
+    problem = validation.Problem("V03", "N18", "numerator", "N18: the numerator is larger.", True, "error")
+    marked = ReturnValuesForm(indicators=[n18, n28])
+    marked.mark_problems([problem])
+    assert 'aria-describedby="N18-numerator-problems"' in marked.widget_html("N18-numerator")
+    fresh = ReturnValuesForm(indicators=[n18, n28])
+    for name in ("N18-numerator", "N18-denominator", "N28-value"):
+        assert "is-invalid" not in fresh.widget_html(name) and "aria-describedby" not in fresh.widget_html(name)
+    assert "is-invalid" not in marked.widget_html("N18-denominator")
