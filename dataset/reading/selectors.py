@@ -822,3 +822,44 @@ def agency_view(*, snapshot: DatasetSnapshot, agency: str) -> list[dict]:
             )
         lines.append({"info": info, "cells": cells})
     return lines
+
+
+# --- the homes ----------------------------------------------------------------------------------------------------
+def unpublished_snapshot(*, user: User) -> DatasetSnapshot | None:
+    """The analyst's newest complete snapshot when it is newer than every published one: waiting to be published."""
+    if not access.can_manage(user):
+        return None
+    newest = DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-built_at", "-pk").first()
+    return newest if newest is not None and newest.published_at is None else None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What changed with the latest publication: when, and the key messages and themes new since the one before."""
+
+    snapshot: DatasetSnapshot
+    previous: DatasetSnapshot | None
+    latest_label: str
+    new_themes: list[DatasetTheme]
+    key_messages: list[DatasetTheme]
+
+
+def latest_publication(*, user: User) -> Publication | None:
+    """The latest published snapshot against the published one before it. Three queries whatever the size."""
+    if not access.can_read_all(user):
+        return None
+    published = list(
+        DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE, published_at__isnull=False)
+        .defer("meta")
+        .order_by("-published_at", "-pk")[:2]
+    )
+    if not published:
+        return None
+    latest, previous = published[0], (published[1] if len(published) > 1 else None)
+    themes = list(DatasetTheme.objects.filter(snapshot=latest).order_by("position"))
+    before: set[tuple[str, str]] = set()
+    if previous is not None:
+        before = set(DatasetTheme.objects.filter(snapshot=previous).values_list("code", "kind"))
+    new = [t for t in themes if (t.code, t.kind) not in before]
+    label = quarter_label(latest.latest_quarter) if latest.latest_quarter is not None else ""
+    return Publication(latest, previous, label, new, themes[:KEY_MESSAGES])
