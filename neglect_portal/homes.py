@@ -99,29 +99,22 @@ def _report_task(report, period, today: date, *, has_plan: bool) -> Task:
     return Task(name, report.status, report.get_absolute_url(), due, "View")
 
 
+def _sent_back(items, what: str, edit_url: str) -> list[Task]:
+    """Returns or reports the analyst handed back: Continue, with the reason they gave as the hint."""
+    return [
+        Task(f"{i.period.label} {what}", i.status, reverse(edit_url, args=[i.pk]), i.status_reason, "Continue")
+        for i in items
+    ]
+
+
 def lead_home(*, user: User, today: date) -> dict:
     period = return_selectors.open_periods(today=today).first()
     ret = return_selectors.own_return_for(user=user, period=period)
     report = plan_selectors.own_report_for(user=user, period=period)
-    sent_back = [
-        Task(
-            f"{r.period.label} quarterly return",
-            r.status,
-            reverse("dataset:return_edit", args=[r.pk]),
-            r.status_reason,
-            "Continue",
-        )
-        for r in return_selectors.own_returns_sent_back(user=user)
-    ] + [
-        Task(
-            f"{r.period.label} action plan progress report",
-            r.status,
-            reverse("actionplans:report_edit", args=[r.pk]),
-            r.status_reason,
-            "Continue",
-        )
-        for r in plan_selectors.own_reports_sent_back(user=user)
-    ]
+    sent_back = _sent_back(return_selectors.own_returns_sent_back(user=user), "quarterly return", "dataset:return_edit")
+    sent_back += _sent_back(
+        plan_selectors.own_reports_sent_back(user=user), "action plan progress report", "actionplans:report_edit"
+    )
     this_quarter = []
     if period is not None:
         this_quarter = [
