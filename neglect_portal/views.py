@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -41,8 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-
-
 def partnership_dashboard(request: HttpRequest) -> HttpResponse:
     """The published dataset at a glance (the analyst sees the latest build); one click from every reader's home."""
     user = request.user
@@ -63,6 +62,8 @@ def partnership_dashboard(request: HttpRequest) -> HttpResponse:
         for panel in board["panels"]:
             panel.rows_html = dataset_rendering.dashboard_rows(panel.indicators, snapshot_pk=snapshot.pk)
         context.update(board, filters=filters, low_themes=sum(1 for t in board["themes"] if t.severity == 1))
+        # Each count links to the dataset page filtered to what it counts (the template adds objective and kind).
+        context.update(dataset_url=reverse("dataset:dataset"), snapshot_pk=str(snapshot.pk))
     context["action_panel"] = dashboard_panel(user=user, today=timezone.localdate())
     return render(request, "home/dashboard.html", context)
 

@@ -211,7 +211,7 @@ def format_cell(info: IndicatorInfo, value: DatasetValue | None) -> str:
 
 
 def dataset_table(
-    *, snapshot: DatasetSnapshot, user: User, objective: str = "", agency: str = ""
+    *, snapshot: DatasetSnapshot, user: User, objective: str = "", agency: str = "", show: str = ""
 ) -> tuple[list[Group], list[int]]:
     """The dataset page: indicators by objective, the latest five quarters, then direction, RAG, SPC,
     benchmark and completeness. With `agency`, cells show that agency's own figures (if the user may see them)."""
@@ -244,6 +244,9 @@ def dataset_table(
             continue
         if agency and agency not in info.suppliers:
             continue
+        latest = values.get((code, latest_q)) if latest_q is not None else None
+        if not shows(latest, show):  # a dashboard count's link: only the indicators it counted
+            continue
         cells = []
         # One reverse a line, not one a cell: the quarter is the URL's last part (a {% url %} for each of a large
         # snapshot's 1,500 cells was a third of the page's time).
@@ -257,7 +260,6 @@ def dataset_table(
             )
             if not agency:  # an agency's own figure is whole; the partnership's may be short of someone
                 cells[-1].partial_note = partial_note(value, names)
-        latest = values.get((code, latest_q)) if latest_q is not None else None
         symbol, words = direction_of(latest)
         line = Line(info=info, cells=cells, latest=latest, spc=readings.get(code))
         line.target_text = marks.target_text(info, latest_q)
@@ -522,6 +524,36 @@ def summarise(
     return IndicatorSummary(info, latest, text, symbol, words, partial_note(latest, agencies or {}))
 
 
+# What a dashboard count counts, and the dataset page's filter for the same indicators (its `show` choices).
+SHOW_CHOICES = [
+    ("improving", "Improving"),
+    ("worsening", "Worsening"),
+    ("steady", "Steady"),
+    ("changed", "Changed (no better direction)"),
+    ("not_compared", "Not compared (partial or new)"),
+    ("off_target", "Off target (red or amber)"),
+]
+
+
+def direction_kind(value: DatasetValue | None) -> str:
+    """improving, worsening, steady, changed (up or down with no better direction) or not_compared."""
+    direction = value.direction if value and value.comparable else ""
+    if direction in (IMPROVING, WORSENING, STEADY):
+        return direction
+    if direction in ("up", "down"):
+        return "changed"
+    return "not_compared"
+
+
+def shows(value: DatasetValue | None, show: str) -> bool:
+    """Is this latest value one that a dashboard count of kind `show` counts? (Empty `show`: every value.)"""
+    if not show:
+        return True
+    if show == "off_target":
+        return bool(value and value.rag in ("red", "amber"))
+    return direction_kind(value) == show
+
+
 def objective_panels(
     *,
     indicators: dict[str, IndicatorInfo],
@@ -536,13 +568,7 @@ def objective_panels(
             continue
         value = latest.get(code)
         panel = panels[info.objective]
-        direction = value.direction if value and value.comparable else ""
-        if direction in (IMPROVING, WORSENING, STEADY):
-            panel.counts[direction] += 1
-        elif direction in ("up", "down"):
-            panel.counts["changed"] += 1
-        else:
-            panel.counts["not_compared"] += 1
+        panel.counts[direction_kind(value)] += 1
         if value and value.rag:
             panel.counts[value.rag] += 1
         panel.indicators.append(summarise(info, value, agencies))

@@ -39,6 +39,13 @@ def test_each_role_lands_on_a_task_list_of_its_next_steps(page, demo):
     screenshot(page, "home-analyst")
     page.get_by_role("link", name="The partnership dashboard").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Partnership dashboard"
+    # Each count is a link to the dataset page listing exactly the indicators it counts.
+    count = page.locator("[data-objective=recognise] .objective-counts a").first
+    counted = int(count.inner_text().split()[0])
+    count.click()
+    assert "Showing only the indicators under Recognise" in page.get_by_test_id("shown").inner_text()
+    assert page.locator("table.dataset-table tbody tr").count() == counted
+    assert serious_violations(page) == []
     page.context.clear_cookies()
 
     sign_in(page, "member")
