@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import User
+from agencies.models import Agency, User
 from dataset.catalogue.selectors import period_edit_block_reason
+from dataset.models import ReportingPeriod
 from neglect_portal.lifecycle import State
 
 from . import validation
@@ -94,3 +95,47 @@ def edit_block_reason(report: ProgressReport, user: User, today: date | None = N
     if report.status == State.DRAFT:
         return period_edit_block_reason(report.period, today or timezone.localdate())
     return None
+
+
+# --- the homes ----------------------------------------------------------------------------------------------------
+def own_report_for(*, user: User, period: ReportingPeriod | None) -> ProgressReport | None:
+    """This lead's agency's progress report for `period`, or None when not started."""
+    if period is None:
+        return None
+    return access.scoped(_reports(), user, for_edit=True).filter(period=period).first()
+
+
+def own_reports_sent_back(*, user: User) -> list[ProgressReport]:
+    qs = access.scoped(_reports(), user, for_edit=True).filter(status__in=[State.RETURNED, State.REOPENED])
+    return list(qs.order_by("-reviewed_at", "-pk"))
+
+
+def has_current_plan(*, user: User) -> bool:
+    return access.scoped(ActionPlan.objects.filter(is_current=True), user, for_edit=True).exists()
+
+
+def reports_to_review(*, user: User) -> list[ProgressReport]:
+    """Submitted reports waiting for the partnership analyst, oldest first; nothing for anyone else."""
+    if not access.can_manage(user):
+        return []
+    return list(_reports().filter(status=State.SUBMITTED).order_by("submitted_at"))
+
+
+def reports_overdue(*, periods: list[ReportingPeriod], today: date) -> list[tuple[Agency, ReportingPeriod, str | None]]:
+    """(agency, period, status) for each agency with a current plan whose report for a quarter past its due date
+    is not yet submitted. Two queries whatever the size."""
+    due = [p for p in periods if today > p.due_on]
+    if not due:
+        return []
+    agencies = [plan.agency for plan in ActionPlan.objects.filter(is_current=True).select_related("agency")]
+    statuses = {
+        (r["agency_id"], r["period_id"]): r["status"]
+        for r in ProgressReport.objects.filter(period__in=due).values("agency_id", "period_id", "status")
+    }
+    out = []
+    for period in due:
+        for agency in sorted(agencies, key=lambda a: a.name):
+            status = statuses.get((agency.pk, period.pk))
+            if status not in (State.SUBMITTED, State.ACCEPTED):
+                out.append((agency, period, status))
+    return out

@@ -22,7 +22,7 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     user = request.user
     items: list[tuple[str, str]] = []
     if access.can_read_all(user):
-        items.append(("Dashboard", reverse("home")))
+        items.append(("Dashboard", reverse("dashboard")))
     if user.role == Role.AGENCY_LEAD and user.agency_id:
         items.append(("My agency", reverse("agencies:detail", args=[user.agency_id])))
         items.append(("My figures", reverse("dataset:agency_view")))

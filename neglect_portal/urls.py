@@ -11,6 +11,7 @@ admin.site.site_title = "Neglect portal admin"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.partnership_dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

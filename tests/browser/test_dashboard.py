@@ -42,6 +42,7 @@ def serious_violations(page) -> list[str]:
 
 def test_a_member_reads_the_dashboard_drills_into_n18_and_reads_its_chart_as_a_table(page, demo_dataset):
     sign_in(page, "member")
+    page.get_by_role("link", name="Open the partnership dashboard").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Partnership dashboard"
     themes = page.locator("section", has=page.get_by_role("heading", name="Key messages for 2020-21 Q1"))
     assert "possible drift" in themes.inner_text()

@@ -10,8 +10,11 @@ from tests.browser.conftest import screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_csc_lead_signs_in_lands_on_their_agency_and_cannot_open_police(page, demo):
+def test_csc_lead_signs_in_lands_on_their_task_list_and_cannot_open_police(page, demo):
     sign_in(page, "csc.lead")
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care: what to do next"
+    page.get_by_role("link", name="Your agency's page").click()
     page.wait_for_url(re.compile(r"/agencies/\d+/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care"
     assert "Children's Social Care" in page.get_by_test_id("who").inner_text()

@@ -47,16 +47,16 @@ def test_it_counts_improving_worsening_steady_and_off_target_per_objective():
     assert "quantify" not in panels
 
 
-def test_the_dashboard_is_home_for_partnership_readers(client, member, analyst, csc_lead):
+def test_the_dashboard_is_one_click_from_home_for_partnership_readers(client, member, analyst, csc_lead):
     build(2, 2, 3)
     snapshot = DatasetSnapshot.objects.get()
     dataset_services.snapshot_publish(snapshot=snapshot, acting_user=analyst)
     for user in (member, analyst):
         client.force_login(user)
-        page = client.get("/").content.decode()
+        page = client.get(reverse("dashboard")).content.decode()
         assert "<h1>Partnership dashboard</h1>" in page and "The Partnership Neglect Dataset as at" in page
     client.force_login(csc_lead)
-    assert client.get("/").status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 404
 
 
 def _sizes(client, analyst, url_for) -> tuple[int, int]:
@@ -76,7 +76,7 @@ def _sizes(client, analyst, url_for) -> tuple[int, int]:
 @pytest.mark.parametrize("page", ["dashboard", "indicator", "indicator_csv"])
 def test_the_query_count_is_the_same_at_two_sizes(client, analyst, page):
     urls = {
-        "dashboard": lambda: "/",
+        "dashboard": lambda: reverse("dashboard"),
         "indicator": lambda: reverse("dataset:indicator", args=["T00"]),
         "indicator_csv": lambda: reverse("dataset:indicator_data", args=["T01"]),
     }

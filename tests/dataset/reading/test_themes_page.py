@@ -61,7 +61,7 @@ def shown(html: str) -> list[str]:
 
 def test_the_dashboard_shows_the_top_five_as_the_quarters_key_messages(client, member, snapshot):
     client.force_login(member)
-    html = client.get("/").content.decode()
+    html = client.get("/dashboard/").content.decode()
     assert "Key messages for 2020-21 Q1" in html
     assert shown(html) == ["1", "2", "3", "4", "5"]
     assert "New this quarter" in html and "Holding since earlier (17 quarters)" in html
