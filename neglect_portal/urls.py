@@ -21,3 +21,8 @@ urlpatterns = [
     path("scrutiny/", include("scrutiny.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The idle-timeout warning's "Stay signed in" (neglect_portal/session.py; the script is in static/js/portal.js).
+from . import session  # noqa: E402
+
+urlpatterns.append(path("accounts/session/extend/", session.session_extend, name="session_extend"))

@@ -23,6 +23,15 @@ from . import selectors, validation
 TEXT_FIELDS = ("numerator", "denominator", "value", "not_available_reason", "commentary")
 
 
+SIGN_OFF_STATEMENT = "I confirm these figures are accurate and have been checked"
+
+
+def sign_off_note(user: User) -> str:
+    """The history's words for a submission signed off (the DfE COLLECT pattern): who, and what they confirmed."""
+    name = user.get_full_name() or user.get_username()
+    return f"Submitted and signed off by {name}: \u201c{SIGN_OFF_STATEMENT}.\u201d"
+
+
 class EditRefused(Exception):
     """The return cannot be changed now; the text says why and what to do."""
 
@@ -73,12 +82,15 @@ def _actor(user: User, ret: Return) -> Actor:
     raise IllegalTransition("You cannot change the status of this return.")
 
 
-def _advance(locked: Return, *, step: Step, user: User, reason: str = "", source: str = HistorySource.FORM) -> Return:
+def _advance(
+    locked: Return, *, step: Step, user: User, reason: str = "", source: str = HistorySource.FORM, note: str = ""
+) -> Return:
+    """`note` is what the history says when it is not the status's reason (a submission's sign-off)."""
     locked.status = lifecycle.check(state=locked.status, step=step, actor=_actor(user, locked), reason=reason)
     locked.status_reason = reason.strip()
     locked.version += 1
     locked.updated_by = user
-    record_as(locked, user=user, source=source, reason=reason.strip())
+    record_as(locked, user=user, source=source, reason=note or reason.strip())
     locked.save()
     return locked
 
@@ -177,7 +189,8 @@ def return_save_values(
 
 
 @transaction.atomic
-def return_submit(*, ret: Return, acting_user: User, seen_version: int) -> Return:
+def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_off: bool = False) -> Return:
+    """`signed_off`: the lead ticked the sign-off statement; the history records it with their name."""
     locked = _lock(ret)
     lifecycle.check(state=locked.status, step=Step.SUBMIT, actor=_actor(acting_user, locked))
     refusal = selectors.edit_block_reason(locked, acting_user)
@@ -190,7 +203,8 @@ def return_submit(*, ret: Return, acting_user: User, seen_version: int) -> Retur
         raise ReturnInvalid(problems)
     locked.submitted_at = timezone.now()
     locked.submitted_by = acting_user
-    return _advance(locked, step=Step.SUBMIT, user=acting_user, reason="")
+    note = sign_off_note(acting_user) if signed_off else ""
+    return _advance(locked, step=Step.SUBMIT, user=acting_user, reason="", note=note)
 
 
 @transaction.atomic

@@ -73,6 +73,7 @@ def test_police_lead_fixes_an_error_explains_a_query_submits_and_the_analyst_acc
     assert page.evaluate("document.activeElement.id") == "id_N21-numerator"
     page.locator("#id_N21-numerator").fill("45")
     page.locator("#id_N28-commentary").fill("Ten new champions trained in March.")
+    page.get_by_label("I confirm these figures are accurate and have been checked.").check()
     page.get_by_role("button", name="Submit to the partnership analyst").click()
     page.wait_for_url(re.compile(r"/returns/\d+/$"))
     assert "submitted to the partnership analyst" in page.get_by_role("status").first.inner_text()

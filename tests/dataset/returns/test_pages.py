@@ -65,7 +65,13 @@ def test_submit_with_errors_saves_the_draft_and_shows_the_error_summary(client, 
 
 def test_submit_then_a_second_click_submits_once(client, csc_return, csc_lead):
     client.force_login(csc_lead)
-    fields = {"N18__numerator": "150", "N18__denominator": "420", "N28__value": "24", "N28__commentary": ""}
+    fields = {
+        "N18__numerator": "150",
+        "N18__denominator": "420",
+        "N28__value": "24",
+        "N28__commentary": "",
+        "sign_off": "on",
+    }
     first = post_figures(client, csc_return, 1, "dataset:return_submit", **fields)
     assert first.status_code == 302
     second = post_figures(client, csc_return, 1, "dataset:return_submit", **fields)

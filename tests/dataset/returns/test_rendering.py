@@ -152,7 +152,14 @@ def test_every_message_an_input_points_at_and_every_summary_link_is_on_the_page(
     client.force_login(csc_lead)
     response = client.post(
         reverse("dataset:return_submit", args=[csc_return.pk]),
-        {"seen_version": 1, "N18-numerator": "500", "N18-denominator": "420", "N28-value": "2.5", "N28-commentary": ""},
+        {
+            "seen_version": 1,
+            "N18-numerator": "500",
+            "N18-denominator": "420",
+            "N28-value": "2.5",
+            "N28-commentary": "",
+            "sign_off": "on",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 400 and "There is a problem" in page
