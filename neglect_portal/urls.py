@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("dataset.urls")),
     path("plans/", include("actionplans.urls")),
     path("scrutiny/", include("scrutiny.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
