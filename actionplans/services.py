@@ -164,12 +164,7 @@ def _actor(user: User, report: ProgressReport) -> Actor:
 def _tell(kind: Kind, locked: ProgressReport, user: User, reason: str = "") -> None:
     """The people concerned hear of it: rows now, in this transaction; emails once it commits."""
     notifications.work_notify(
-        kind=kind,
-        agency=locked.agency,
-        what=f"the {locked.period.label} action-plan progress report for {locked.agency}",
-        link=locked.get_absolute_url(),
-        acting_user=user,
-        reason=reason,
+        kind=kind, work=locked, noun="action-plan progress report", acting_user=user, reason=reason
     )
 
 

@@ -7,6 +7,7 @@ a change rolled back tells nobody, and a committed one is remembered even if the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -66,13 +67,24 @@ def _when() -> str:
     return timezone.localtime().strftime("%H:%M on %d %B %Y").lstrip("0")
 
 
-def work_notify(
-    *, kind: Kind, agency: Agency, what: str, link: str, acting_user: User, reason: str = ""
-) -> list[Notification]:
+class Work(Protocol):
+    """A return or an action-plan report, as far as telling people of it goes (this app knows neither model)."""
+
+    agency: Agency
+
+    @property
+    def period(self) -> Any: ...  # a ReportingPeriod: its `label` names the quarter
+
+    def get_absolute_url(self) -> str: ...
+
+
+def work_notify(*, kind: Kind, work: Work, noun: str, acting_user: User, reason: str = "") -> list[Notification]:
     """Tell the people concerned that a return or action-plan report changed state.
 
-    `what` names the work in words, e.g. "the 2020-21 Q1 neglect return for Sussex Police". Submitted: a receipt
-    to the agency's leads and a notice to the analysts. Sent back, accepted, reopened: the agency's leads."""
+    `noun` names the work, e.g. "neglect return". Submitted: a receipt to the agency's leads and a notice to the
+    analysts. Sent back, accepted, reopened: the agency's leads. Called inside the service's transaction."""
+    agency, link = work.agency, work.get_absolute_url()
+    what = f"the {work.period.label} {noun} for {agency}"
     reason_text = f"\n\nThe reason given: \u201c{reason.strip()}\u201d" if reason.strip() else ""
     if kind == Kind.SUBMITTED:
         receipt = notify(

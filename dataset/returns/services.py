@@ -77,14 +77,7 @@ def _actor(user: User, ret: Return) -> Actor:
 
 def _tell(kind: Kind, locked: Return, user: User, reason: str = "") -> None:
     """The people concerned hear of it: rows now, in this transaction; emails once it commits."""
-    notifications.work_notify(
-        kind=kind,
-        agency=locked.agency,
-        what=f"the {locked.period.label} neglect return for {locked.agency}",
-        link=locked.get_absolute_url(),
-        acting_user=user,
-        reason=reason,
-    )
+    notifications.work_notify(kind=kind, work=locked, noun="neglect return", acting_user=user, reason=reason)
 
 
 def _advance(locked: Return, *, step: Step, user: User, reason: str = "", source: str = HistorySource.FORM) -> Return:
