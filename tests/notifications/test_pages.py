@@ -89,3 +89,13 @@ def test_every_page_links_to_the_notifications(client, member):
     client.force_login(member)
     page = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("notifications:list")}" data-testid="notifications-link"' in page
+
+
+def test_a_reason_typed_with_markup_is_shown_as_text(client, csc_lead):
+    services.notify(
+        kind=Kind.SENT_BACK, recipients=[csc_lead], subject="Sent back", text="Fix <b>N18</b>\n<script>x()</script>"
+    )
+    client.force_login(csc_lead)
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert "Fix &lt;b&gt;N18&lt;/b&gt;<br>&lt;script&gt;x()&lt;/script&gt;" in page
+    assert "<script>x()" not in page
