@@ -17,6 +17,8 @@ from dataset.models import HistorySource, ReportingPeriod
 from dataset.returns.services import EditRefused, ReturnInvalid
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
+from notifications import services as notifications
+from notifications.models import Kind
 
 from . import selectors
 from .models import Action, ActionPlan, ActionUpdate, ProgressReport
@@ -159,6 +161,13 @@ def _actor(user: User, report: ProgressReport) -> Actor:
     raise IllegalTransition("You cannot change the status of this report.")
 
 
+def _tell(kind: Kind, locked: ProgressReport, user: User, reason: str = "") -> None:
+    """The people concerned hear of it: rows now, in this transaction; emails once it commits."""
+    notifications.work_notify(
+        kind=kind, work=locked, noun="action-plan progress report", acting_user=user, reason=reason
+    )
+
+
 def _advance(locked: ProgressReport, *, step: Step, user: User, reason: str = "", source=HistorySource.FORM):
     locked.status = lifecycle.check(
         state=locked.status, step=step, actor=_actor(user, locked), reason=reason, what="This report"
@@ -184,7 +193,9 @@ def report_submit(*, report: ProgressReport, acting_user: User, seen_version: in
     if problems.blocking:
         raise ReportInvalid(problems)
     locked.submitted_at, locked.submitted_by = timezone.now(), acting_user
-    return _advance(locked, step=Step.SUBMIT, user=acting_user)
+    submitted = _advance(locked, step=Step.SUBMIT, user=acting_user)
+    _tell(Kind.SUBMITTED, submitted, acting_user)
+    return submitted
 
 
 @transaction.atomic
@@ -199,6 +210,7 @@ def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressRepor
             update.action.status = "complete"
             record_as(update.action, user=acting_user, source=HistorySource.REVIEW, reason="reported complete (Blue)")
             update.action.save()
+    _tell(Kind.ACCEPTED, accepted, acting_user)
     return accepted
 
 
@@ -206,7 +218,9 @@ def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressRepor
 def report_send_back(*, report: ProgressReport, acting_user: User, reason: str) -> ProgressReport:
     locked = _lock(report)
     locked.reviewed_at, locked.reviewed_by = timezone.now(), acting_user
-    return _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    sent_back = _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    _tell(Kind.SENT_BACK, sent_back, acting_user, reason)
+    return sent_back
 
 
 @transaction.atomic
@@ -214,7 +228,9 @@ def report_reopen(*, report: ProgressReport, acting_user: User, reason: str) -> 
     locked = _lock(report)
     if locked.status == State.ACCEPTED:
         locked.revision += 1
-    return _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+    reopened = _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+    _tell(Kind.REOPENED, reopened, acting_user, reason)
+    return reopened
 
 
 def validation_error_text(error: ValidationError) -> str:

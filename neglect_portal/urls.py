@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("dataset.urls")),
     path("plans/", include("actionplans.urls")),
     path("scrutiny/", include("scrutiny.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 

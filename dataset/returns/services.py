@@ -17,6 +17,8 @@ from dataset.history import record_as
 from dataset.models import HistorySource, ReportingPeriod, Return, ReturnValue
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
+from notifications import services as notifications
+from notifications.models import Kind
 
 from . import selectors, validation
 
@@ -80,6 +82,11 @@ def _actor(user: User, ret: Return) -> Actor:
     if access.can_edit(user, ret.agency):
         return Actor.AGENCY
     raise IllegalTransition("You cannot change the status of this return.")
+
+
+def _tell(kind: Kind, locked: Return, user: User, reason: str = "") -> None:
+    """The people concerned hear of it: rows now, in this transaction; emails once it commits."""
+    notifications.work_notify(kind=kind, work=locked, noun="neglect return", acting_user=user, reason=reason)
 
 
 def _advance(
@@ -204,7 +211,9 @@ def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_o
     locked.submitted_at = timezone.now()
     locked.submitted_by = acting_user
     note = sign_off_note(acting_user) if signed_off else ""
-    return _advance(locked, step=Step.SUBMIT, user=acting_user, reason="", note=note)
+    submitted = _advance(locked, step=Step.SUBMIT, user=acting_user, reason="", note=note)
+    _tell(Kind.SUBMITTED, submitted, acting_user)
+    return submitted
 
 
 @transaction.atomic
@@ -218,6 +227,7 @@ def return_accept(*, ret: Return, acting_user: User) -> Return:
     locked.reviewed_by = acting_user
     accepted = _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
     build_requests.dataset_request_build(reason=f"accepted: {accepted}")
+    _tell(Kind.ACCEPTED, accepted, acting_user)
     return accepted
 
 
@@ -226,7 +236,9 @@ def return_send_back(*, ret: Return, acting_user: User, reason: str) -> Return:
     locked = _lock(ret)
     locked.reviewed_at = timezone.now()
     locked.reviewed_by = acting_user
-    return _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    sent_back = _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    _tell(Kind.SENT_BACK, sent_back, acting_user, reason)
+    return sent_back
 
 
 @transaction.atomic
@@ -236,6 +248,7 @@ def return_reopen(*, ret: Return, acting_user: User, reason: str) -> Return:
         locked.revision += 1
     reopened = _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
     build_requests.dataset_request_build(reason=f"reopened: {reopened}")
+    _tell(Kind.REOPENED, reopened, acting_user, reason)
     return reopened
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from actionplans.models import ActionUpdate, ProgressReport
@@ -40,6 +41,7 @@ from dataset.models import (
 from dataset.reading import selectors as dataset_selectors
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
+from notifications import services as notifications
 from scrutiny import selectors
 from scrutiny.models import (
     Audit,
@@ -576,6 +578,10 @@ def _complete(pack_id: int, zipped: stored.Stored, pdf: stored.Stored) -> Eviden
         locked.error = ""
         locked.built_at = timezone.now()
         locked.save()
+        notifications.pack_ready_notify(
+            title=f"{locked.event.title} (version {locked.version})",
+            link=reverse("scrutiny:pack_detail", args=[locked.pk]),
+        )
     return locked
 
 
