@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -94,3 +94,10 @@ def edit_block_reason(report: ProgressReport, user: User, today: date | None = N
     if report.status == State.DRAFT:
         return period_edit_block_reason(report.period, today or timezone.localdate())
     return None
+
+
+def actions_matching(*, user: User, text: str, limit: int = 20) -> list[Action]:
+    """Actions in plans this user may read whose description or lead officer contains `text` (the search page)."""
+    qs = access.scoped(Action.objects.select_related("plan__agency"), user, agency_field="plan__agency")
+    found = qs.filter(Q(description__icontains=text) | Q(lead_officer__icontains=text))
+    return list(found.order_by("plan__agency__name", "due_on", "pk")[:limit])

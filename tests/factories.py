@@ -29,3 +29,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.AGENCY_LEAD
     agency = None
     password = factory.django.Password("correct-horse-battery")
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """An indicator with the fields a test rarely cares about filled in; name what matters."""
+
+    class Meta:
+        model = "dataset.Indicator"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"T{n:02d}")
+    title = factory.LazyAttribute(lambda i: f"Indicator {i.code}")
+    definition = "Counted at quarter end."
+    unit = "count"
+    polarity = "neither"
+    objective = "recognise"
