@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 import factory
 
 from agencies.models import Agency, Role, Sector, User
@@ -44,3 +46,30 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     unit = "count"
     polarity = "neither"
     objective = "recognise"
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    """An action in a 2019-21 plan of `plan__agency` (give `plan=` to reuse one)."""
+
+    class Meta:
+        model = "actionplans.Action"
+
+    plan = factory.SubFactory(
+        "tests.factories.ActionPlanFactory",
+    )
+    objective = "recognise"
+    description = factory.Sequence(lambda n: f"Action {n}")
+    lead_officer = "Jo Reid"
+    starts_on = datetime.date(2019, 4, 1)
+    due_on = datetime.date(2021, 3, 31)
+    success_measure = "Better for children."
+
+
+class ActionPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actionplans.ActionPlan"
+
+    agency = factory.SubFactory(AgencyFactory)
+    title = factory.LazyAttribute(lambda p: f"{p.agency.short_name} neglect action plan")
+    starts_on = datetime.date(2019, 4, 1)
+    ends_on = datetime.date(2021, 3, 31)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.urls import reverse
 
-from actionplans.models import Action, ActionPlan
-from neglect_portal.strategy import Objective
-from tests.factories import IndicatorFactory
+from actionplans.models import Action
+from tests.factories import ActionFactory, IndicatorFactory
 from tests.pages import assert_accessible_outline, outline
 
 
@@ -18,18 +15,7 @@ def catalogue(csc, police):
     for code, title in (("N1", "Referrals for neglect"), ("N10", "Neglect plans open"), ("N2", "School absence")):
         IndicatorFactory(code=code, title=title)
     for agency, text in ((csc, "Recruit 24 neglect champions"), (police, "Sixty-second neglect briefings")):
-        plan = ActionPlan.objects.create(
-            agency=agency, title=f"{agency.short_name} plan", starts_on=date(2019, 4, 1), ends_on=date(2021, 3, 31)
-        )
-        Action.objects.create(
-            plan=plan,
-            objective=Objective.RECOGNISE,
-            description=text,
-            lead_officer="Jo Reid",
-            starts_on=date(2019, 4, 1),
-            due_on=date(2021, 3, 31),
-            success_measure="Better for children.",
-        )
+        ActionFactory(plan__agency=agency, description=text)
 
 
 def search(client, text: str) -> str:
