@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -139,3 +139,9 @@ def reports_overdue(*, periods: list[ReportingPeriod], today: date) -> list[tupl
             if status not in (State.SUBMITTED, State.ACCEPTED):
                 out.append((agency, period, status))
     return out
+
+def actions_matching(*, user: User, text: str, limit: int = 20) -> list[Action]:
+    """Actions in plans this user may read whose description or lead officer contains `text` (the search page)."""
+    qs = access.scoped(Action.objects.select_related("plan__agency"), user, agency_field="plan__agency")
+    found = qs.filter(Q(description__icontains=text) | Q(lead_officer__icontains=text))
+    return list(found.order_by("plan__agency__name", "due_on", "pk")[:limit])

@@ -22,7 +22,10 @@ class UpdateInput:
 
 
 def _error(code: str, u: UpdateInput, field: str, text: str) -> Problem:
-    return Problem(code=code, indicator=u.key, field=field, message=f"{u.title}: {text}", blocking=True, kind="error")
+    # An action's text often ends in a full stop: "...notification.: choose" read badly, so it goes.
+    where = u.title.strip().rstrip(".")
+    short = text[:1].upper() + text[1:].rstrip(".")
+    return Problem.error(code=code, indicator=u.key, field=field, where=where, what_and_how=text, short=short)
 
 
 def check_update(u: UpdateInput) -> list[Problem]:

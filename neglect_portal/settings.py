@@ -250,3 +250,6 @@ CONTENT_SECURITY_POLICY = {
 
 # --- History (django-simple-history): reasons can be longer than a line.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Where people write about the portal: problems, accessibility, their personal data (help, contact, privacy pages).
+PORTAL_CONTACT_EMAIL = env.str("PORTAL_CONTACT_EMAIL", default="neglect-portal@localhost")

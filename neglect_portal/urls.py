@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from agencies.forms import SignInForm
 
-from . import views
+from . import pages, views
 
 admin.site.site_header = "Neglect portal administration"
 admin.site.site_title = "Neglect portal admin"
@@ -27,3 +27,12 @@ urlpatterns = [
 from . import session  # noqa: E402
 
 urlpatterns.append(path("accounts/session/extend/", session.session_extend, name="session_extend"))
+
+# Pages anyone may read (linked from the footer), and the search in the header.
+urlpatterns += [
+    path("accessibility/", pages.public_page, {"template": "pages/accessibility.html"}, name="accessibility"),
+    path("privacy/", pages.public_page, {"template": "pages/privacy.html"}, name="privacy"),
+    path("help/", pages.public_page, {"template": "pages/help.html"}, name="help"),
+    path("contact/", pages.public_page, {"template": "pages/contact.html"}, name="contact"),
+    path("search/", pages.search, name="search"),
+]

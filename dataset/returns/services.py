@@ -260,8 +260,7 @@ def returns_accept_many(*, ids: Iterable[int], acting_user: User) -> tuple[list[
         try:
             accepted.append(return_accept(ret=ret, acting_user=acting_user))
         except ReturnInvalid as invalid:
-            blocking = [p for p in invalid.problems if p.blocking]
-            skipped.append((ret, f"It has {len(blocking)} error(s) or unexplained queries: open it to review."))
+            skipped.append((ret, f"It has {invalid.problems.blocking_summary()}: open it to review."))
         except IllegalTransition as refused:
             skipped.append((ret, str(refused)))
     return accepted, skipped

@@ -247,7 +247,7 @@ def return_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             f"{ret.agency} return for {ret.period} cannot be accepted: it has "
-            f"{len([p for p in invalid.problems if p.blocking])} error(s) or unexplained queries. "
+            f"{invalid.problems.blocking_summary()}. "
             "Return it to the agency with a reason instead.",
         )
         return redirect(ret)

@@ -34,7 +34,7 @@ def test_save_draft_keeps_invalid_figures_and_lists_what_is_wrong(client, csc_re
     page = client.get(response["Location"]).content.decode()
     assert re.search(r'role="status">Draft saved\.</div>', page)
     assert "Draft saved." not in client.get(edit_url(csc_return)).content.decode()  # said once, not on every visit
-    assert 'href="#id_N18-numerator"' in page and "larger than the denominator" in page
+    assert 'href="#id_N18-numerator"' in page and "must be no more than open neglect CIN plans (420)" in page
     assert 'href="#id_N28-value"' in page and "whole number" in page
     assert re.search(r'id="id_N18-numerator"[^>]*aria-describedby="N18-numerator-problems"', page) or re.search(
         r'aria-describedby="N18-numerator-problems"[^>]*id="id_N18-numerator"', page

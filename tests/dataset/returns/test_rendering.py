@@ -106,7 +106,10 @@ def test_a_row_with_stored_values_history_and_queries_is_written_as_the_template
     rows, problems = _rows(csc_return, ReturnValuesForm(initial=initial, indicators=read[1]))
     assert len(rows) == 4 and problems
     # N18's small denominator is queried and explained; N40's fall from its history is queried, unexplained.
-    assert any("Query (explained) Q03" in new for _, _, new in rows)
+    assert any(
+        "Query (explained):</strong> Confirm in the commentary that the denominator of 8 is right" in new
+        for _, _, new in rows
+    )
     assert any("text-warning-emphasis" in new for _, _, new in rows)
     assert any("Previous quarter: <strong>10</strong>" in new for _, _, new in rows)
     assert any("&lt;system&gt; &amp; &quot;migration&quot;" in new for _, _, new in rows)
