@@ -5,7 +5,9 @@
   show stops following later edits of the plan;
 - summaries lose the RAG counts typed at their start ("2020-21 Q1: 0 Red, 1 Amber, 1 Green, 0 Blue. ..."): the
   counts are now worked out from the ratings, and a typed copy could only disagree with them. The narrative
-  after the counts is kept as typed; a summary that is only counts becomes empty.
+  after the counts is kept as typed; a summary that is only counts becomes empty;
+- an objective rated Red or Amber with no recovery step of its own gets the recovery steps its Red or Amber
+  actions gave in that report (what the agency wrote then), so nothing shown is invented.
 """
 
 import re
@@ -33,6 +35,20 @@ def forwards(apps, schema_editor):
         cleaned = strip_counts(report.summary)
         if cleaned != report.summary:
             ProgressReport.objects.filter(pk=report.pk).update(summary=cleaned)
+
+    for report in ProgressReport.objects.all():
+        steps = {}
+        for objective in ("recognise", "respond", "quantify", "evaluate"):
+            if getattr(report, f"rag_{objective}") in ("red", "amber") and not getattr(report, f"recovery_{objective}"):
+                texts = (
+                    ActionUpdate.objects.filter(report=report, action__objective=objective, rag__in=("red", "amber"))
+                    .exclude(recovery="")
+                    .values_list("recovery", flat=True)
+                )
+                if texts:
+                    steps[f"recovery_{objective}"] = " ".join(dict.fromkeys(t.strip() for t in texts))
+        if steps:
+            ProgressReport.objects.filter(pk=report.pk).update(**steps)
 
     rated = ActionUpdate.objects.filter(report__status__in=("submitted", "accepted"), rated_at__isnull=True)
     changed = []
