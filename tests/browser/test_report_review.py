@@ -19,6 +19,7 @@ from dataset.catalogue.loader import load_demo_catalogue
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
 from tests.browser.conftest import screenshot, sign_in
+from tests.browser.test_dashboard import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +53,7 @@ def test_the_analyst_accepts_a_report_from_the_queue_and_later_plan_edits_leave_
     page.wait_for_url(re.compile(r"/review/$"))
     row = page.locator("[data-testid='review-queue'] tr[data-kind='Action plan report']", has_text="Police")
     assert row.count() == 1 and report.period.label in row.inner_text()
+    assert serious_violations(page) == []
     screenshot(page, "review-queue-with-report")
     row.get_by_role("link").click()
     page.wait_for_url(re.compile(rf"/plans/reports/{report.pk}/$"))
@@ -60,8 +62,14 @@ def test_the_analyst_accepts_a_report_from_the_queue_and_later_plan_edits_leave_
     assert "accepted" in page.locator("body").inner_text()
     report.refresh_from_db()
     assert report.status == State.ACCEPTED
+    assert serious_violations(page) == []
     page.goto("/review/")
     assert page.locator("tr[data-kind='Action plan report']", has_text="Police").count() == 0
+    for path in ("/tracker/", "/chase/"):
+        page.goto(path)
+        assert serious_violations(page) == [], path
+    page.goto("/tracker/")
+    assert "Accepted" in page.locator("[data-testid='other-work'] tr[data-agency='Police']").inner_text()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, "police.lead")
@@ -81,3 +89,41 @@ def test_the_analyst_accepts_a_report_from_the_queue_and_later_plan_edits_leave_
     page.goto(f"/plans/reports/{report.pk}/history/")
     history = page.locator("main").inner_text()
     assert old_text[:40] in history and "A reworded action" not in history
+
+
+def test_an_amber_objective_without_a_recovery_step_is_stopped_at_its_field(page, transactional_db):
+    seed_partnership()
+    load_demo_catalogue()
+    today = timezone.localdate()
+    demo.seed_returns(today=today)
+    seed_action_plans(today=today)
+    report = ProgressReport.objects.get(agency__short_name="Police", period__year=2020, period__quarter=1)
+    sign_in(page, "police.lead")
+    page.goto(f"/plans/reports/{report.pk}/edit/")
+    rags = page.locator("select[name$='-rag']:not([name^='plan-'])")
+    for i in range(rags.count()):
+        key = rags.nth(i).get_attribute("name").removesuffix("-rag")
+        rags.nth(i).select_option("green")
+        page.locator(f"textarea[name='{key}-done']").fill("On track.")
+    for objective in ("recognise", "respond", "quantify", "evaluate"):
+        page.locator(f"select[name='plan-rag_{objective}']").select_option("green")
+        page.locator(f"textarea[name='plan-recovery_{objective}']").fill("")
+    page.get_by_label("Evaluate: the agency's RAG").select_option("amber")
+    page.get_by_role("button", name="Submit to the partnership analyst").click()
+    page.wait_for_load_state()
+    summary = page.locator("[data-error-summary]")
+    link = summary.get_by_role("link", name="Enter the recovery step for Evaluate: it is rated Amber.")
+    assert link.count() == 1
+    link.click()
+    assert page.evaluate("document.activeElement && document.activeElement.name") == "plan-recovery_evaluate" or (
+        page.url.endswith("#id_plan-recovery_evaluate")
+    )
+    assert serious_violations(page) == []
+    screenshot(page, "report-objective-recovery-error")
+    report.refresh_from_db()
+    assert report.status == State.DRAFT
+    page.get_by_label("Evaluate: recovery step (if Red or Amber)").fill("Commission the evaluation by September.")
+    page.get_by_role("button", name="Submit to the partnership analyst").click()
+    page.wait_for_url(re.compile(rf"/plans/reports/{report.pk}/$"))
+    report.refresh_from_db()
+    assert report.status == State.SUBMITTED and report.recovery_evaluate.startswith("Commission")
