@@ -260,7 +260,7 @@ def _history(report) -> tuple[list[Change], list[Change]]:
         for name in services.PLAN_FIELDS:
             old, new = getattr(previous, name, "") if previous else "", getattr(record, name)
             if (old or "") != (new or ""):
-                label = "Summary" if name == "summary" else f"{name.removeprefix('rag_').capitalize()} RAG"
+                label = _plan_field_label(name)
                 changes.append(Change(record.history_date, who, label, _rag_word(old), _rag_word(new), how, why))
         previous = record
     records = list(
@@ -277,6 +277,15 @@ def _history(report) -> tuple[list[Change], list[Change]]:
     )
     changes.sort(key=lambda c: c.when)
     return timeline, changes
+
+
+def _plan_field_label(name: str) -> str:
+    """'Summary', 'Respond RAG', 'Respond recovery step'."""
+    if name.startswith("rag_"):
+        return f"{name.removeprefix('rag_').capitalize()} RAG"
+    if name.startswith("recovery_"):
+        return f"{name.removeprefix('recovery_').capitalize()} recovery step"
+    return "Summary"
 
 
 def _rag_counts(rows) -> dict[str, str]:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from actionplans import services, validation
 from actionplans.models import ActionUpdate
+from actionplans.summary.selectors import _rated, _updates
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
 from tests.actionplans.conftest import COMPLETE_PLAN, complete_inputs, fill, make_action
@@ -147,3 +148,23 @@ def test_the_review_queue_lists_reports_beside_returns(client, analyst, csc_lead
     services.report_accept(report=csc_report, acting_user=analyst)
     client.force_login(analyst)
     assert csc_report.get_absolute_url() not in client.get(reverse("review_queue")).content.decode()
+
+
+def test_the_rag_summary_counts_an_accepted_update_under_the_objective_it_was_rated_in(
+    client, member, accepted_csc_report, csc_actions, csc_lead
+):
+    first = csc_actions[0]
+    assert first.objective == Objective.RECOGNISE
+    services.action_save(
+        action=first, plan=first.plan, fields={"objective": Objective.EVALUATE}, indicators=None, acting_user=csc_lead
+    )
+    rated = _rated(_updates(accepted_csc_report.period))
+    assert {(r.objective, r.rag) for r in rated if r.objective == "recognise"} == {("recognise", "green")}
+    assert not [r for r in rated if r.objective == "evaluate"]
+
+
+def test_history_shows_an_objectives_recovery_step_by_name(client, csc_lead, accepted_csc_report):
+    client.force_login(csc_lead)
+    page = client.get(reverse("actionplans:report_history", args=[accepted_csc_report.pk])).content.decode()
+    assert "Respond recovery step" in page and "Weekly audit of response times" in page
+    assert "Recovery_respond" not in page
