@@ -114,3 +114,16 @@ def test_the_tracker_shows_each_agencys_report_status(client, analyst, member, p
         member_page = client.get(reverse("dataset:tracker")).content.decode()
     assert report.get_absolute_url() in page  # the analyst may open a submitted report
     assert report.get_absolute_url() not in member_page  # a member only accepted ones
+
+
+def test_the_analysts_monday_digest_lists_the_reports_outstanding(police_return_in, analyst):
+    analyst.email = "analyst@example.org"
+    analyst.save()
+    day = police_return_in.opens_on
+    while day.weekday() != 0:
+        day = date.fromordinal(day.toordinal() + 1)
+    with at(day, 7):
+        tasks.send_scheduled_reminders.delay(today=day.isoformat()).get()
+    digest = [m for m in mail.outbox if m.to == ["analyst@example.org"]]
+    assert len(digest) == 1
+    assert "Sussex Police: return in; action plan report not started" in digest[0].body
