@@ -677,6 +677,11 @@ def objective_rags(rags_by_objective: dict[str, list[str]]) -> dict[str, str]:
     return out
 
 
+def _objective_recovery(rows, objective: str, rag: str) -> str:
+    texts = [t.get("recovery", "") for a, t in rows if a.objective == objective and t.get("rag") == rag]
+    return next((t for t in texts if t), "Recovery steps are set against the actions under this objective.")
+
+
 def _when(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
 
@@ -784,24 +789,27 @@ def seed_action_plans(*, today: date) -> dict[str, Any]:
                 if texts:
                     by_objective.setdefault(action.objective, []).append(texts["rag"])
             rags = objective_rags(by_objective)
-            counts = [sum(1 for _, t in rows if t.get("rag") == r) for r in WORST_FIRST]
             report = ProgressReport(
                 agency=agency,
                 period=period,
                 plan=plan,
                 status=State.DRAFT if draft else State.ACCEPTED,
+                # Narrative only: the counts of Red, Amber, Green and Blue are worked out from the ratings.
                 summary=(
-                    f"{quarter.label}: {counts[0]} Red, {counts[1]} Amber, {counts[2]} Green, {counts[3]} Blue. "
-                    + (
-                        "Covid-19 has slowed face-to-face work; recovery steps are in place."
-                        if i == 3
-                        else "Most actions are on track."
-                    )
+                    "Covid-19 has slowed face-to-face work; recovery steps are in place."
+                    if i == 3
+                    else "Most actions are on track."
                 ),
                 updated_by=lead,
                 **{
                     f"rag_{o}": ("" if draft and o in (Objective.QUANTIFY, Objective.EVALUATE) else rag)
                     for o, rag in rags.items()
+                },
+                # A Red or Amber objective carries its recovery step: its worst action's.
+                **{
+                    f"recovery_{o}": _objective_recovery(rows, o, rag)
+                    for o, rag in rags.items()
+                    if rag in ("red", "amber") and not (draft and o in (Objective.QUANTIFY, Objective.EVALUATE))
                 },
             )
             if not draft:
@@ -819,6 +827,9 @@ def seed_action_plans(*, today: date) -> dict[str, Any]:
         for agency_id, period_id, rows in pending
         for action, texts in rows
     ]
+    for update in new_updates:  # accepted reports keep the actions as rated
+        if update.report.shows_as_rated:
+            update.freeze(update.action, update.report.submitted_at)
     _bulk(new_updates, ActionUpdate)
     return {
         "plans": len(new_plans),

@@ -14,7 +14,7 @@ from dataset.models import ReportingPeriod
 from neglect_portal.lifecycle import State
 
 from . import validation
-from .models import CLOSED, Action, ActionPlan, ActionUpdate, ProgressReport
+from .models import CLOSED, Action, ActionPlan, ActionUpdate, ProgressReport, RatedAction
 
 
 def plans_readable(*, user: User) -> QuerySet[ActionPlan]:
@@ -63,10 +63,19 @@ def report_for_review(*, user: User, pk: int) -> ProgressReport:
     return get_object_or_404(_reports(), pk=pk)
 
 
-def report_updates(report: ProgressReport) -> list[tuple[Action, ActionUpdate | None]]:
+def report_updates(
+    report: ProgressReport, *, live: bool = False
+) -> list[tuple[Action | RatedAction, ActionUpdate | None]]:
+    """The report's rows: each open action (or one it has an update for) with its update. A submitted or accepted
+    report shows the actions as rated (frozen with the update) and only those it rated: an action added to the plan
+    since, or reworded, does not change it. `live`: the plan's actions as they are now, whatever the status."""
     updates = {u.action_id: u for u in report.updates.all()}
     actions = list(report.plan.actions.prefetch_related("indicators").order_by("objective", "due_on", "pk"))
-    return [(a, updates.get(a.pk)) for a in actions if a.pk in updates or a.status not in CLOSED]
+    rows = [(a, updates.get(a.pk)) for a in actions if a.pk in updates or a.status not in CLOSED]
+    if live or not report.shows_as_rated:
+        return rows
+    rated = [(u.as_rated() or a, u) for a, u in rows if u is not None]
+    return sorted(rated, key=lambda row: (row[0].objective, row[0].due_on or date.min, row[0].pk))
 
 
 def update_input(action: Action, update: ActionUpdate | None, overrides: dict | None = None) -> validation.UpdateInput:
@@ -78,11 +87,12 @@ def update_input(action: Action, update: ActionUpdate | None, overrides: dict | 
 def report_problems(report: ProgressReport, overrides: dict | None = None) -> validation.Problems:
     rows = report_updates(report)
     inputs = [update_input(a, u, (overrides or {}).get(str(a.pk))) for a, u in rows]
+    plan = (overrides or {}).get("plan", {})
     rags = report.objective_rags()
-    rags.update(
-        {k.removeprefix("rag_"): v for k, v in (overrides or {}).get("plan", {}).items() if k.startswith("rag_")}
-    )
-    return validation.check_report(inputs, rags)
+    rags.update({k.removeprefix("rag_"): v for k, v in plan.items() if k.startswith("rag_")})
+    recoveries = report.objective_recoveries()
+    recoveries.update({k.removeprefix("recovery_"): v for k, v in plan.items() if k.startswith("recovery_")})
+    return validation.check_report(inputs, rags, recoveries)
 
 
 def edit_block_reason(report: ProgressReport, user: User, today: date | None = None) -> str | None:
@@ -145,3 +155,22 @@ def actions_matching(*, user: User, text: str, limit: int = 20) -> list[Action]:
     qs = access.scoped(Action.objects.select_related("plan__agency"), user, agency_field="plan__agency")
     found = qs.filter(Q(description__icontains=text) | Q(lead_officer__icontains=text))
     return list(found.order_by("plan__agency__name", "due_on", "pk")[:limit])
+
+
+def action_titles_then(update_records) -> dict[int, str]:
+    """{history_id: the action's wording when that update record was made}, for a report's history: the wording
+    frozen with the update if it has one, else the action's own history as of then (else as it is now). Never
+    today's text for an old change. Two queries whatever the number of records."""
+    action_ids = {r.action_id for r in update_records}
+    versions: dict[int, list] = {}
+    for old in Action.history.filter(id__in=action_ids).order_by("history_date", "history_id"):
+        versions.setdefault(old.id, []).append(old)
+    current = dict(Action.objects.filter(pk__in=action_ids).values_list("pk", "description"))
+    titles = {}
+    for record in update_records:
+        text = record.rated_description if record.rated_at else ""
+        if not text:
+            earlier = [v for v in versions.get(record.action_id, []) if v.history_date <= record.history_date]
+            text = earlier[-1].description if earlier else current.get(record.action_id, "")
+        titles[record.history_id] = text[:80]
+    return titles

@@ -24,7 +24,17 @@ from . import selectors
 from .models import Action, ActionPlan, ActionUpdate, ProgressReport
 
 UPDATE_FIELDS = ("rag", "done", "impact", "next_steps", "recovery")
-PLAN_FIELDS = ("summary", "rag_recognise", "rag_respond", "rag_quantify", "rag_evaluate")
+PLAN_FIELDS = (
+    "summary",
+    "rag_recognise",
+    "rag_respond",
+    "rag_quantify",
+    "rag_evaluate",
+    "recovery_recognise",
+    "recovery_respond",
+    "recovery_quantify",
+    "recovery_evaluate",
+)
 
 
 class ReportInvalid(ReturnInvalid):
@@ -193,9 +203,22 @@ def report_submit(*, report: ProgressReport, acting_user: User, seen_version: in
     if problems.blocking:
         raise ReportInvalid(problems)
     locked.submitted_at, locked.submitted_by = timezone.now(), acting_user
+    _freeze_rated(locked, user=acting_user, at=locked.submitted_at, refreeze=True)
     submitted = _advance(locked, step=Step.SUBMIT, user=acting_user)
     _tell(Kind.SUBMITTED, submitted, acting_user)
     return submitted
+
+
+def _freeze_rated(report: ProgressReport, *, user: User, at, refreeze: bool) -> None:
+    """Keep each rated action's wording and dates with its update, so the report shows what was rated whatever
+    later edits do to the plan. On submit (again, after a return or reopening) they are taken afresh; on accept
+    only updates not yet frozen are (reports submitted before updates kept them)."""
+    for action, update in selectors.report_updates(report, live=True):
+        if update is None or (update.rated_at is not None and not refreeze):
+            continue
+        update.freeze(action, at)
+        record_as(update, user=user, source=HistorySource.FORM, reason="action as rated")
+        update.save()
 
 
 @transaction.atomic
@@ -203,6 +226,7 @@ def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressRepor
     locked = _lock(report)
     lifecycle.check(state=locked.status, step=Step.ACCEPT, actor=_actor(acting_user, locked), what="This report")
     locked.reviewed_at, locked.reviewed_by = timezone.now(), acting_user
+    _freeze_rated(locked, user=acting_user, at=locked.reviewed_at, refreeze=False)
     accepted = _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
     # A Blue update completes its action.
     for update in accepted.updates.select_related("action").filter(rag="blue"):

@@ -38,7 +38,7 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
         items.append(("Scrutiny", reverse("scrutiny:outcome_list")))
         items.append(("Agencies", reverse("agencies:list")))
     if access.can_manage(user):
-        items.append(("Review", reverse("dataset:review_queue")))
+        items.append(("Review", reverse("review_queue")))
         items.append(("Chase", reverse("dataset:chase_list")))
         items.append(("Quarters", reverse("dataset:period_list")))
     if user.role != Role.ADMIN and (user.agency_id or access.can_read_all(user)):

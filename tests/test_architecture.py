@@ -22,7 +22,7 @@ APP_ROOTS = {
     "scrutiny": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
                  "attachments", "grading"},
     "actionplans": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
-                    "validation"},
+                    "validation", "tracking"},
 }
 
 

@@ -15,7 +15,6 @@ from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_st
 
 from . import rendering, selectors, services, validation
 from .forms import (
-    AcceptManyForm,
     ReasonForm,
     ReturnFilterForm,
     ReturnValuesForm,
@@ -255,7 +254,8 @@ def return_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
         return redirect(ret)
     messages.success(request, f"{ret.agency} return for {ret.period} accepted.")
-    return redirect("dataset:review_queue")
+    # Back to the queue, which the composition root serves (returns beside action-plan reports): named, not imported.
+    return redirect("review_queue")
 
 
 def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
@@ -281,30 +281,6 @@ def return_send_back(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def return_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _with_reason(request, pk, services.return_reopen, "reopened for amendment")
-
-
-@require_safe
-def review_queue(request: HttpRequest) -> HttpResponse:
-    if not access.can_manage(request.user):
-        raise Http404("Not found")
-    queue = list(selectors.review_queue(user=request.user))
-    return render(request, "dataset/review_queue.html", {"queue": queue, "form": AcceptManyForm(queue=queue)})
-
-
-@require_POST
-def review_accept_many(request: HttpRequest) -> HttpResponse:
-    if not access.can_manage(request.user):
-        raise Http404("Not found")
-    queue = list(selectors.review_queue(user=request.user))
-    form = AcceptManyForm(request.POST, queue=queue)
-    if not form.is_valid():
-        return render(request, "dataset/review_queue.html", {"queue": queue, "form": form}, status=400)
-    accepted, skipped = services.returns_accept_many(ids=form.cleaned_data["returns"], acting_user=request.user)
-    if accepted:
-        messages.success(request, f"Accepted {len(accepted)} return(s): " + ", ".join(str(r.agency) for r in accepted))
-    for ret, why in skipped:
-        messages.warning(request, f"Not accepted: {ret}. {why}")
-    return redirect("dataset:review_queue")
 
 
 # --- validation rules -----------------------------------------------------------------------------

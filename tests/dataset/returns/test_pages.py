@@ -135,10 +135,10 @@ def test_the_analyst_accepts_several_at_once(client, csc_return, police_return, 
         ret.refresh_from_db()
         services.return_submit(ret=ret, acting_user=user, seen_version=ret.version)
     client.force_login(analyst)
-    queue = client.get(reverse("dataset:review_queue")).content.decode()
+    queue = client.get(reverse("review_queue")).content.decode()
     assert "Children&#x27;s Social Care" in queue and "Sussex Police" in queue
     response = client.post(
-        reverse("dataset:review_accept_many"), {"returns": [csc_return.pk, police_return.pk]}, follow=True
+        reverse("review_accept_many"), {"returns": [csc_return.pk, police_return.pk]}, follow=True
     )
     assert "Accepted 2 return(s)" in response.content.decode()
     assert set(Return.objects.values_list("status", flat=True)) == {State.ACCEPTED}
@@ -153,7 +153,7 @@ def test_return_pages_have_an_accessible_outline(client, request, csc_return, cs
         csc_return.get_absolute_url(),
         reverse("dataset:return_history", args=[csc_return.pk]),
     ]
-    urls += [edit_url(csc_return)] if persona == "csc_lead" else [reverse("dataset:review_queue")]
+    urls += [edit_url(csc_return)] if persona == "csc_lead" else [reverse("review_queue")]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
