@@ -2,7 +2,8 @@
 
 Pure like aggregate.py and spc.py: no ORM, no request. A view builds a figure here, passes
 `chart_payload(figure)` to `templates/dataset/_chart.html`, which writes it into a `json_script` element,
-and `static/js/charts.js` draws it with the vendored plotly.min.js (no CDN, no inline script).
+and `static/js/charts.js` draws it with the vendored plotly-basic.min.js (no CDN, no inline script). That is
+plotly's basic bundle (scatter, bar and pie traces): a figure here uses scatter traces, shapes and annotations only.
 
 Plotly renders a subset of HTML in titles, legend names, labels and hover text, so every piece of text
 that comes from data (indicator titles, agency names, benchmark sources) is HTML-escaped here; plotly

@@ -1,5 +1,5 @@
 // Draws each plotly chart from its json_script element (templates/dataset/_chart.html).
-// No inline scripts (CSP): the figure is data, read by this file and the vendored plotly.min.js.
+// No inline scripts (CSP): the figure is data, read by this file and the vendored plotly-basic.min.js (plotly.js basic bundle).
 (function () {
   "use strict";
 
