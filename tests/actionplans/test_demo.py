@@ -76,3 +76,20 @@ def test_the_summary_of_the_demo_shows_linked_indicators_latest_values(seeded, m
     launch = next(i for i in context["listed"] if "800 staff" in i.action.description)
     assert launch.overdue and [f.code for f in launch.figures] == ["N27"] and launch.figures[0].text != ":"
     assert dashboard_panel(user=member, today=date(2020, 7, 15))["red_or_overdue"] >= 1
+
+
+def test_every_action_is_due_inside_its_plans_period(seeded):
+    actions = list(Action.objects.select_related("plan"))
+    assert actions
+    outside = [
+        (a.plan.title, a.description, a.starts_on, a.due_on, a.plan.starts_on, a.plan.ends_on)
+        for a in actions
+        if not (a.plan.starts_on <= a.starts_on <= a.due_on <= a.plan.ends_on)
+    ]
+    assert outside == []
+
+
+def test_the_plans_name_no_years_their_dates_contradict(seeded):
+    for plan in ActionPlan.objects.all():
+        assert "2019-21" not in plan.title
+        assert plan.ends_on >= max(a.due_on for a in plan.actions.all())
