@@ -425,7 +425,8 @@ def _special_cause(
         y=[_number(p.value) for p in points],
         mode="markers+text",
         marker={"symbol": symbol, "size": 14, "color": colour, "line": {"color": BLACK, "width": 1}},
-        text=[label] * len(points),
+        # Named once per run of neighbouring quarters: a label on every point of a run overlaps its neighbours'.
+        text=[label if i == 0 or points[i - 1].quarter != p.quarter - 1 else "" for i, p in enumerate(points)],
         textposition=position,
         textfont={"color": LABEL_TEXT, "size": 12},
         cliponaxis=False,  # a label above the highest point stays whole
