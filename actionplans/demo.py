@@ -562,7 +562,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "WSSCP": DemoPlan(
-        "Partnership neglect strategy action plan 2019-21",
+        "Partnership neglect strategy action plan",
         "Lucy Hammond",
         "Independent Chair, Safeguarding Children Partnership",
         date(2019, 4, 30),

@@ -34,7 +34,9 @@ def test_each_agency_has_a_signed_off_current_plan_of_4_to_8_actions(seeded):
     for plan in ActionPlan.objects.filter(is_current=True):
         assert 4 <= plan.actions.count() <= 8, plan
         assert plan.signed_off_by and plan.signed_off_role and plan.signed_off_on
-        assert (plan.starts_on, plan.ends_on) == (date(2019, 4, 1), date(2021, 3, 31))
+        # Written for 2019-21; kept current by the same distance as its open actions (see demo.STORY_DAY).
+        moved = max(timezone.localdate() - demo.STORY_DAY, date.min - date.min)
+        assert (plan.starts_on, plan.ends_on) == (date(2019, 4, 1), date(2021, 3, 31) + moved)
     assert Action.objects.filter(indicators__code="N28").exists()
 
 
