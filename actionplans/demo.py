@@ -71,7 +71,7 @@ LAUNCH_RECOVERY = (
 )
 PLANS: dict[str, DemoPlan] = {
     "CSC": DemoPlan(
-        "Children's Social Care neglect action plan 2019-21",
+        "Children's Social Care neglect action plan",
         "Annie Carlisle",
         "Director of Children's Social Care",
         date(2019, 5, 14),
@@ -147,7 +147,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "EH": DemoPlan(
-        "Early Help neglect action plan 2019-21",
+        "Early Help neglect action plan",
         "Rachel Owusu",
         "Head of Early Help",
         date(2019, 5, 21),
@@ -210,7 +210,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "EDU": DemoPlan(
-        "Education neglect action plan 2019-21",
+        "Education neglect action plan",
         "Marcus Bell",
         "Director of Education and Skills",
         date(2019, 6, 3),
@@ -277,7 +277,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "Police": DemoPlan(
-        "Sussex Police neglect action plan 2019-21",
+        "Sussex Police neglect action plan",
         "Det Ch Supt Helen Marsh",
         "Head of Public Protection",
         date(2019, 5, 29),
@@ -339,7 +339,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "SCFT": DemoPlan(
-        "Community health neglect action plan 2019-21",
+        "Community health neglect action plan",
         "Dr Fiona Kerr",
         "Chief Nurse",
         date(2019, 6, 11),
@@ -406,7 +406,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "SPFT": DemoPlan(
-        "Mental health neglect action plan 2019-21",
+        "Mental health neglect action plan",
         "Dr Omar Haddad",
         "Director of Nursing",
         date(2019, 6, 18),
@@ -458,7 +458,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "CCG": DemoPlan(
-        "Health commissioning neglect action plan 2019-21",
+        "Health commissioning neglect action plan",
         "Sarah Lennox",
         "Director of Quality and Nursing",
         date(2019, 7, 2),
@@ -510,7 +510,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "CVS": DemoPlan(
-        "Voluntary sector neglect action plan 2019-21",
+        "Voluntary sector neglect action plan",
         "Joanne Pryce",
         "Chief Executive, Voluntary Action",
         date(2019, 7, 9),
@@ -562,7 +562,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "WSSCP": DemoPlan(
-        "Partnership neglect strategy action plan 2019-21",
+        "Partnership neglect strategy action plan",
         "Lucy Hammond",
         "Independent Chair, Safeguarding Children Partnership",
         date(2019, 4, 30),
@@ -698,7 +698,8 @@ def _bulk(objs: list, model) -> None:
 
 # The demo's story is told at the 2020-21 Q1 collection, which the demo keeps open relative to today. Open
 # actions due after that point are moved by the same distance, so only the actions the story makes overdue
-# (due before July 2020 and not done) are overdue when the demo is used today.
+# (due before July 2020 and not done) are overdue when the demo is used today. The plans' end dates move with
+# them, so no action is ever due after its plan ends (the titles name no years for that reason).
 STORY_DAY = date(2020, 7, 15)
 
 
@@ -729,7 +730,8 @@ def seed_action_plans(*, today: date) -> dict[str, Any]:
             agency=agencies[short],
             title=spec.title,
             starts_on=PLAN_START,
-            ends_on=PLAN_END,
+            # Kept current like its open actions (below), so every action stays due inside its plan's period.
+            ends_on=_as_of_today(PLAN_END, ActionStatus.IN_PROGRESS, today),
             signed_off_by=spec.director,
             signed_off_role=spec.role,
             signed_off_on=spec.signed_on,

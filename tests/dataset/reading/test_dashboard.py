@@ -59,6 +59,22 @@ def test_the_dashboard_is_one_click_from_home_for_partnership_readers(client, me
     assert client.get(reverse("dashboard")).status_code == 404
 
 
+def test_the_dashboard_leads_with_key_messages_and_objectives_and_keeps_the_rows_one_click_away(
+    client, member, analyst
+):
+    build(2, 2, 3)
+    dataset_services.snapshot_publish(snapshot=DatasetSnapshot.objects.get(), acting_user=analyst)
+    client.force_login(member)
+    page = client.get("/").content.decode()
+    order = [page.index(f'id="{name}-title"') for name in ("themes", "objectives", "indicators")]
+    assert order == sorted(order)
+    rows = page[page.index('data-testid="indicator-rows"') :]
+    assert rows.split(">", 1)[0].strip() == 'data-testid="indicator-rows"'  # closed: no "open"
+    assert "<summary>" in rows and "<tbody>" in rows
+    filtered = client.get("/", {"objective": "recognise"}).content.decode()
+    assert 'data-testid="indicator-rows" open>' in filtered  # what the reader filtered for is shown
+
+
 def _sizes(client, analyst, url_for) -> tuple[int, int]:
     counts = []
     for size in ((2, 2, 3), (5, 7, 14)):
