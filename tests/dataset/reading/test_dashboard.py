@@ -65,13 +65,13 @@ def test_the_dashboard_leads_with_key_messages_and_objectives_and_keeps_the_rows
     build(2, 2, 3)
     dataset_services.snapshot_publish(snapshot=DatasetSnapshot.objects.get(), acting_user=analyst)
     client.force_login(member)
-    page = client.get("/").content.decode()
+    page = client.get(reverse("dashboard")).content.decode()
     order = [page.index(f'id="{name}-title"') for name in ("themes", "objectives", "indicators")]
     assert order == sorted(order)
     rows = page[page.index('data-testid="indicator-rows"') :]
     assert rows.split(">", 1)[0].strip() == 'data-testid="indicator-rows"'  # closed: no "open"
     assert "<summary>" in rows and "<tbody>" in rows
-    filtered = client.get("/", {"objective": "recognise"}).content.decode()
+    filtered = client.get(reverse("dashboard"), {"objective": "recognise"}).content.decode()
     assert 'data-testid="indicator-rows" open>' in filtered  # what the reader filtered for is shown
 
 
