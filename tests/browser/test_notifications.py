@@ -10,7 +10,7 @@ from django.core import mail
 from agencies.models import User
 from dataset.models import Indicator, ReportingPeriod
 from dataset.returns import services
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.browser.test_dashboard import serious_violations
 from tests.browser.test_return_flow import police_quarter  # noqa: F401 (a fixture)
 
@@ -51,7 +51,7 @@ def test_a_submitted_return_reaches_the_lead_and_the_analyst(page, police_draft)
     page.wait_for_url(f"**/returns/{police_draft.pk}/")
     assert " ".join(page.get_by_test_id("notifications-link").inner_text().split()) == "Notifications"
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in(page, "analyst")
     page.get_by_test_id("notifications-link").click()
     assert f"To review: {WHAT}" in page.get_by_test_id("notifications").inner_text()

@@ -39,7 +39,7 @@ def test_a_missing_page_is_styled_and_leads_home(page, csc_lead):
     assert page.get_by_role("heading", level=1).inner_text() == "Page not found"
     assert serious_violations(page) == []
     page.get_by_role("link", name="Go to the home page").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care"
+    assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care: what to do next"
 
 
 def test_the_analyst_searches_from_the_header_and_the_menu_never_clips(page, analyst, csc):

@@ -18,7 +18,7 @@ from dataset import demo
 from dataset.catalogue.loader import load_demo_catalogue
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.browser.test_dashboard import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -70,7 +70,7 @@ def test_the_analyst_accepts_a_report_from_the_queue_and_later_plan_edits_leave_
         assert serious_violations(page) == [], path
     page.goto("/tracker/")
     assert "Accepted" in page.locator("[data-testid='other-work'] tr[data-agency='Police']").inner_text()
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "police.lead")
     page.goto(f"/plans/actions/{action.pk}/edit/")

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from agencies.models import Agency
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def test_a_wrong_password_shows_the_error_summary_linking_to_the_field(page, dem
 
 def test_sign_out_ends_the_session(page, demo):
     sign_in(page, "member")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     page.wait_for_url(re.compile(r"/accounts/login/"))
     assert page.get_by_role("status").filter(has_text="You have signed out").count() == 1
     page.goto("/")
