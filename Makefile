@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's emails (reminders, notifications) point at the address the demo serves on.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test install install-test lint check-deploy serve clean bench-data bench bench-smoke
 
@@ -24,12 +26,12 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo
 	@echo "Neglect portal demo: open http://$(HOST):$(PORT)/ and sign in as csc.lead (or analyst, member,"
 	@echo "scrutineer, admin ...) with the password demo-pass-2020. Press Ctrl+C to stop."
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -71,7 +71,7 @@ LAUNCH_RECOVERY = (
 )
 PLANS: dict[str, DemoPlan] = {
     "CSC": DemoPlan(
-        "Children's Social Care neglect action plan 2019-21",
+        "Children's Social Care neglect action plan",
         "Annie Carlisle",
         "Director of Children's Social Care",
         date(2019, 5, 14),
@@ -147,7 +147,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "EH": DemoPlan(
-        "Early Help neglect action plan 2019-21",
+        "Early Help neglect action plan",
         "Rachel Owusu",
         "Head of Early Help",
         date(2019, 5, 21),
@@ -210,7 +210,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "EDU": DemoPlan(
-        "Education neglect action plan 2019-21",
+        "Education neglect action plan",
         "Marcus Bell",
         "Director of Education and Skills",
         date(2019, 6, 3),
@@ -277,7 +277,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "Police": DemoPlan(
-        "Sussex Police neglect action plan 2019-21",
+        "Sussex Police neglect action plan",
         "Det Ch Supt Helen Marsh",
         "Head of Public Protection",
         date(2019, 5, 29),
@@ -339,7 +339,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "SCFT": DemoPlan(
-        "Community health neglect action plan 2019-21",
+        "Community health neglect action plan",
         "Dr Fiona Kerr",
         "Chief Nurse",
         date(2019, 6, 11),
@@ -406,7 +406,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "SPFT": DemoPlan(
-        "Mental health neglect action plan 2019-21",
+        "Mental health neglect action plan",
         "Dr Omar Haddad",
         "Director of Nursing",
         date(2019, 6, 18),
@@ -458,7 +458,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "CCG": DemoPlan(
-        "Health commissioning neglect action plan 2019-21",
+        "Health commissioning neglect action plan",
         "Sarah Lennox",
         "Director of Quality and Nursing",
         date(2019, 7, 2),
@@ -510,7 +510,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "CVS": DemoPlan(
-        "Voluntary sector neglect action plan 2019-21",
+        "Voluntary sector neglect action plan",
         "Joanne Pryce",
         "Chief Executive, Voluntary Action",
         date(2019, 7, 9),
@@ -562,7 +562,7 @@ PLANS: dict[str, DemoPlan] = {
         ),
     ),
     "WSSCP": DemoPlan(
-        "Partnership neglect strategy action plan 2019-21",
+        "Partnership neglect strategy action plan",
         "Lucy Hammond",
         "Independent Chair, Safeguarding Children Partnership",
         date(2019, 4, 30),
@@ -677,6 +677,11 @@ def objective_rags(rags_by_objective: dict[str, list[str]]) -> dict[str, str]:
     return out
 
 
+def _objective_recovery(rows, objective: str, rag: str) -> str:
+    texts = [t.get("recovery", "") for a, t in rows if a.objective == objective and t.get("rag") == rag]
+    return next((t for t in texts if t), "Recovery steps are set against the actions under this objective.")
+
+
 def _when(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
 
@@ -693,7 +698,8 @@ def _bulk(objs: list, model) -> None:
 
 # The demo's story is told at the 2020-21 Q1 collection, which the demo keeps open relative to today. Open
 # actions due after that point are moved by the same distance, so only the actions the story makes overdue
-# (due before July 2020 and not done) are overdue when the demo is used today.
+# (due before July 2020 and not done) are overdue when the demo is used today. The plans' end dates move with
+# them, so no action is ever due after its plan ends (the titles name no years for that reason).
 STORY_DAY = date(2020, 7, 15)
 
 
@@ -724,7 +730,8 @@ def seed_action_plans(*, today: date) -> dict[str, Any]:
             agency=agencies[short],
             title=spec.title,
             starts_on=PLAN_START,
-            ends_on=PLAN_END,
+            # Kept current like its open actions (below), so every action stays due inside its plan's period.
+            ends_on=_as_of_today(PLAN_END, ActionStatus.IN_PROGRESS, today),
             signed_off_by=spec.director,
             signed_off_role=spec.role,
             signed_off_on=spec.signed_on,
@@ -784,24 +791,27 @@ def seed_action_plans(*, today: date) -> dict[str, Any]:
                 if texts:
                     by_objective.setdefault(action.objective, []).append(texts["rag"])
             rags = objective_rags(by_objective)
-            counts = [sum(1 for _, t in rows if t.get("rag") == r) for r in WORST_FIRST]
             report = ProgressReport(
                 agency=agency,
                 period=period,
                 plan=plan,
                 status=State.DRAFT if draft else State.ACCEPTED,
+                # Narrative only: the counts of Red, Amber, Green and Blue are worked out from the ratings.
                 summary=(
-                    f"{quarter.label}: {counts[0]} Red, {counts[1]} Amber, {counts[2]} Green, {counts[3]} Blue. "
-                    + (
-                        "Covid-19 has slowed face-to-face work; recovery steps are in place."
-                        if i == 3
-                        else "Most actions are on track."
-                    )
+                    "Covid-19 has slowed face-to-face work; recovery steps are in place."
+                    if i == 3
+                    else "Most actions are on track."
                 ),
                 updated_by=lead,
                 **{
                     f"rag_{o}": ("" if draft and o in (Objective.QUANTIFY, Objective.EVALUATE) else rag)
                     for o, rag in rags.items()
+                },
+                # A Red or Amber objective carries its recovery step: its worst action's.
+                **{
+                    f"recovery_{o}": _objective_recovery(rows, o, rag)
+                    for o, rag in rags.items()
+                    if rag in ("red", "amber") and not (draft and o in (Objective.QUANTIFY, Objective.EVALUATE))
                 },
             )
             if not draft:
@@ -819,6 +829,9 @@ def seed_action_plans(*, today: date) -> dict[str, Any]:
         for agency_id, period_id, rows in pending
         for action, texts in rows
     ]
+    for update in new_updates:  # accepted reports keep the actions as rated
+        if update.report.shows_as_rated:
+            update.freeze(update.action, update.report.submitted_at)
     _bulk(new_updates, ActionUpdate)
     return {
         "plans": len(new_plans),

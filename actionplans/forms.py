@@ -115,13 +115,17 @@ class ReportForm(forms.Form):
             for name in UPDATE_FIELDS:
                 self.fields[field_name(key, name)] = self._field(name, UPDATE_LABELS[name])
         self.fields["plan-summary"] = forms.CharField(
-            label="Summary of the quarter's progress",
+            label="Summary of the quarter's progress (optional)",
+            help_text="In words: the count of Red, Amber, Green and Blue actions is worked out from the ratings.",
             required=False,
             max_length=8000,
             widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
         )
         for objective in Objective:
             self.fields[f"plan-rag_{objective.value}"] = self._field("rag", f"{objective.label}: the agency's RAG")
+            self.fields[f"plan-recovery_{objective.value}"] = self._field(
+                "recovery", f"{objective.label}: recovery step (if Red or Amber)"
+            )
 
     @staticmethod
     def _field(name: str, label: str) -> forms.Field:

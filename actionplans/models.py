@@ -3,6 +3,7 @@ progress reports that follow the same lifecycle as a return (neglect_portal.life
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -107,11 +108,18 @@ class ProgressReport(models.Model):
     version = models.PositiveIntegerField(default=1)
     revision = models.PositiveIntegerField(default=1)
     status_reason = models.TextField(blank=True)
-    summary = models.TextField(blank=True, help_text="A short summary of the quarter's progress on the plan.")
+    # Narrative only: the RAG counts are worked out from the ratings wherever they are shown, never typed.
+    summary = models.TextField(blank=True, help_text="A short narrative of the quarter's progress on the plan.")
     rag_recognise = models.CharField("Recognise", max_length=6, choices=Rag.choices, blank=True)
     rag_respond = models.CharField("Respond", max_length=6, choices=Rag.choices, blank=True)
     rag_quantify = models.CharField("Quantify", max_length=6, choices=Rag.choices, blank=True)
     rag_evaluate = models.CharField("Evaluate", max_length=6, choices=Rag.choices, blank=True)
+    # An objective the agency rates Red or Amber needs its recovery step here, whether or not an action under it is
+    # Red or Amber (an objective can be behind with every action on track, or with no actions at all).
+    recovery_recognise = models.TextField("Recognise recovery step", blank=True)
+    recovery_respond = models.TextField("Respond recovery step", blank=True)
+    recovery_quantify = models.TextField("Quantify recovery step", blank=True)
+    recovery_evaluate = models.TextField("Evaluate recovery step", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -139,6 +147,14 @@ class ProgressReport(models.Model):
     def objective_rags(self) -> dict[str, str]:
         return {o.value: getattr(self, f"rag_{o.value}") for o in Objective}
 
+    def objective_recoveries(self) -> dict[str, str]:
+        return {o.value: getattr(self, f"recovery_{o.value}") for o in Objective}
+
+    @property
+    def shows_as_rated(self) -> bool:
+        """Submitted and accepted reports show the actions as they were when rated, not as the plan is now."""
+        return self.status in (State.SUBMITTED, State.ACCEPTED)
+
 
 class ActionUpdate(models.Model):
     report = models.ForeignKey(ProgressReport, on_delete=models.PROTECT, related_name="updates")
@@ -149,6 +165,15 @@ class ActionUpdate(models.Model):
     next_steps = models.TextField("next steps", blank=True)
     recovery = models.TextField("recovery step", blank=True, help_text="Red and Amber: what will bring it back.")
     changed_in_version = models.PositiveIntegerField(default=1)
+    # The action as it stood when this update was submitted: a submitted or accepted report shows these, so later
+    # edits to the plan cannot rewrite what was rated (and its history keeps the old wording).
+    rated_at = models.DateTimeField(null=True, blank=True)
+    rated_objective = models.CharField(max_length=12, choices=Objective.choices, blank=True)
+    rated_description = models.TextField(blank=True)
+    rated_lead_officer = models.CharField(max_length=120, blank=True)
+    rated_starts_on = models.DateField(null=True, blank=True)
+    rated_due_on = models.DateField(null=True, blank=True)
+    rated_success_measure = models.TextField(blank=True)
 
     history = HistoricalRecords(bases=[HowChanged])
 
@@ -158,3 +183,33 @@ class ActionUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rag_display() or 'No RAG'}: {self.action}"
+
+    def freeze(self, action: Action, at) -> None:
+        """Keep the action's wording and dates as they are now, as the ones this update rated."""
+        self.rated_at = at
+        for name in RATED_FIELDS:
+            setattr(self, f"rated_{name}", getattr(action, name))
+
+    def as_rated(self) -> RatedAction | None:
+        if self.rated_at is None:
+            return None
+        return RatedAction(pk=self.action_id, **{name: getattr(self, f"rated_{name}") for name in RATED_FIELDS})
+
+
+RATED_FIELDS = ("objective", "description", "lead_officer", "starts_on", "due_on", "success_measure")
+
+
+@dataclass(frozen=True)
+class RatedAction:
+    """An action as an update rated it: what a submitted or accepted report shows in place of the live action."""
+
+    pk: int
+    objective: str
+    description: str
+    lead_officer: str
+    starts_on: date | None
+    due_on: date | None
+    success_measure: str
+
+    def __str__(self) -> str:
+        return self.description[:80]

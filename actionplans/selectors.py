@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agencies import access
-from agencies.models import User
+from agencies.models import Agency, User
 from dataset.catalogue.selectors import period_edit_block_reason
+from dataset.models import ReportingPeriod
 from neglect_portal.lifecycle import State
 
 from . import validation
-from .models import CLOSED, Action, ActionPlan, ActionUpdate, ProgressReport
+from .models import CLOSED, Action, ActionPlan, ActionUpdate, ProgressReport, RatedAction
 
 
 def plans_readable(*, user: User) -> QuerySet[ActionPlan]:
@@ -62,10 +63,19 @@ def report_for_review(*, user: User, pk: int) -> ProgressReport:
     return get_object_or_404(_reports(), pk=pk)
 
 
-def report_updates(report: ProgressReport) -> list[tuple[Action, ActionUpdate | None]]:
+def report_updates(
+    report: ProgressReport, *, live: bool = False
+) -> list[tuple[Action | RatedAction, ActionUpdate | None]]:
+    """The report's rows: each open action (or one it has an update for) with its update. A submitted or accepted
+    report shows the actions as rated (frozen with the update) and only those it rated: an action added to the plan
+    since, or reworded, does not change it. `live`: the plan's actions as they are now, whatever the status."""
     updates = {u.action_id: u for u in report.updates.all()}
     actions = list(report.plan.actions.prefetch_related("indicators").order_by("objective", "due_on", "pk"))
-    return [(a, updates.get(a.pk)) for a in actions if a.pk in updates or a.status not in CLOSED]
+    rows = [(a, updates.get(a.pk)) for a in actions if a.pk in updates or a.status not in CLOSED]
+    if live or not report.shows_as_rated:
+        return rows
+    rated = [(u.as_rated() or a, u) for a, u in rows if u is not None]
+    return sorted(rated, key=lambda row: (row[0].objective, row[0].due_on or date.min, row[0].pk))
 
 
 def update_input(action: Action, update: ActionUpdate | None, overrides: dict | None = None) -> validation.UpdateInput:
@@ -77,11 +87,12 @@ def update_input(action: Action, update: ActionUpdate | None, overrides: dict | 
 def report_problems(report: ProgressReport, overrides: dict | None = None) -> validation.Problems:
     rows = report_updates(report)
     inputs = [update_input(a, u, (overrides or {}).get(str(a.pk))) for a, u in rows]
+    plan = (overrides or {}).get("plan", {})
     rags = report.objective_rags()
-    rags.update(
-        {k.removeprefix("rag_"): v for k, v in (overrides or {}).get("plan", {}).items() if k.startswith("rag_")}
-    )
-    return validation.check_report(inputs, rags)
+    rags.update({k.removeprefix("rag_"): v for k, v in plan.items() if k.startswith("rag_")})
+    recoveries = report.objective_recoveries()
+    recoveries.update({k.removeprefix("recovery_"): v for k, v in plan.items() if k.startswith("recovery_")})
+    return validation.check_report(inputs, rags, recoveries)
 
 
 def edit_block_reason(report: ProgressReport, user: User, today: date | None = None) -> str | None:
@@ -94,3 +105,72 @@ def edit_block_reason(report: ProgressReport, user: User, today: date | None = N
     if report.status == State.DRAFT:
         return period_edit_block_reason(report.period, today or timezone.localdate())
     return None
+
+
+# --- the homes ----------------------------------------------------------------------------------------------------
+def own_report_for(*, user: User, period: ReportingPeriod | None) -> ProgressReport | None:
+    """This lead's agency's progress report for `period`, or None when not started."""
+    if period is None:
+        return None
+    return access.scoped(_reports(), user, for_edit=True).filter(period=period).first()
+
+
+def own_reports_sent_back(*, user: User) -> list[ProgressReport]:
+    qs = access.scoped(_reports(), user, for_edit=True).filter(status__in=[State.RETURNED, State.REOPENED])
+    return list(qs.order_by("-reviewed_at", "-pk"))
+
+
+def has_current_plan(*, user: User) -> bool:
+    return access.scoped(ActionPlan.objects.filter(is_current=True), user, for_edit=True).exists()
+
+
+def reports_to_review(*, user: User) -> list[ProgressReport]:
+    """Submitted reports waiting for the partnership analyst, oldest first; nothing for anyone else."""
+    if not access.can_manage(user):
+        return []
+    return list(_reports().filter(status=State.SUBMITTED).order_by("submitted_at"))
+
+
+def reports_overdue(*, periods: list[ReportingPeriod], today: date) -> list[tuple[Agency, ReportingPeriod, str | None]]:
+    """(agency, period, status) for each agency with a current plan whose report for a quarter past its due date
+    is not yet submitted. Two queries whatever the size."""
+    due = [p for p in periods if today > p.due_on]
+    if not due:
+        return []
+    agencies = [plan.agency for plan in ActionPlan.objects.filter(is_current=True).select_related("agency")]
+    statuses = {
+        (r["agency_id"], r["period_id"]): r["status"]
+        for r in ProgressReport.objects.filter(period__in=due).values("agency_id", "period_id", "status")
+    }
+    out = []
+    for period in due:
+        for agency in sorted(agencies, key=lambda a: a.name):
+            status = statuses.get((agency.pk, period.pk))
+            if status not in (State.SUBMITTED, State.ACCEPTED):
+                out.append((agency, period, status))
+    return out
+
+def actions_matching(*, user: User, text: str, limit: int = 20) -> list[Action]:
+    """Actions in plans this user may read whose description or lead officer contains `text` (the search page)."""
+    qs = access.scoped(Action.objects.select_related("plan__agency"), user, agency_field="plan__agency")
+    found = qs.filter(Q(description__icontains=text) | Q(lead_officer__icontains=text))
+    return list(found.order_by("plan__agency__name", "due_on", "pk")[:limit])
+
+
+def action_titles_then(update_records) -> dict[int, str]:
+    """{history_id: the action's wording when that update record was made}, for a report's history: the wording
+    frozen with the update if it has one, else the action's own history as of then (else as it is now). Never
+    today's text for an old change. Two queries whatever the number of records."""
+    action_ids = {r.action_id for r in update_records}
+    versions: dict[int, list] = {}
+    for old in Action.history.filter(id__in=action_ids).order_by("history_date", "history_id"):
+        versions.setdefault(old.id, []).append(old)
+    current = dict(Action.objects.filter(pk__in=action_ids).values_list("pk", "description"))
+    titles = {}
+    for record in update_records:
+        text = record.rated_description if record.rated_at else ""
+        if not text:
+            earlier = [v for v in versions.get(record.action_id, []) if v.history_date <= record.history_date]
+            text = earlier[-1].description if earlier else current.get(record.action_id, "")
+        titles[record.history_id] = text[:80]
+    return titles

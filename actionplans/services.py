@@ -17,12 +17,24 @@ from dataset.models import HistorySource, ReportingPeriod
 from dataset.returns.services import EditRefused, ReturnInvalid
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
+from notifications import services as notifications
+from notifications.models import Kind
 
 from . import selectors
 from .models import Action, ActionPlan, ActionUpdate, ProgressReport
 
 UPDATE_FIELDS = ("rag", "done", "impact", "next_steps", "recovery")
-PLAN_FIELDS = ("summary", "rag_recognise", "rag_respond", "rag_quantify", "rag_evaluate")
+PLAN_FIELDS = (
+    "summary",
+    "rag_recognise",
+    "rag_respond",
+    "rag_quantify",
+    "rag_evaluate",
+    "recovery_recognise",
+    "recovery_respond",
+    "recovery_quantify",
+    "recovery_evaluate",
+)
 
 
 class ReportInvalid(ReturnInvalid):
@@ -159,6 +171,13 @@ def _actor(user: User, report: ProgressReport) -> Actor:
     raise IllegalTransition("You cannot change the status of this report.")
 
 
+def _tell(kind: Kind, locked: ProgressReport, user: User, reason: str = "") -> None:
+    """The people concerned hear of it: rows now, in this transaction; emails once it commits."""
+    notifications.work_notify(
+        kind=kind, work=locked, noun="action-plan progress report", acting_user=user, reason=reason
+    )
+
+
 def _advance(locked: ProgressReport, *, step: Step, user: User, reason: str = "", source=HistorySource.FORM):
     locked.status = lifecycle.check(
         state=locked.status, step=step, actor=_actor(user, locked), reason=reason, what="This report"
@@ -184,7 +203,22 @@ def report_submit(*, report: ProgressReport, acting_user: User, seen_version: in
     if problems.blocking:
         raise ReportInvalid(problems)
     locked.submitted_at, locked.submitted_by = timezone.now(), acting_user
-    return _advance(locked, step=Step.SUBMIT, user=acting_user)
+    _freeze_rated(locked, user=acting_user, at=locked.submitted_at, refreeze=True)
+    submitted = _advance(locked, step=Step.SUBMIT, user=acting_user)
+    _tell(Kind.SUBMITTED, submitted, acting_user)
+    return submitted
+
+
+def _freeze_rated(report: ProgressReport, *, user: User, at, refreeze: bool) -> None:
+    """Keep each rated action's wording and dates with its update, so the report shows what was rated whatever
+    later edits do to the plan. On submit (again, after a return or reopening) they are taken afresh; on accept
+    only updates not yet frozen are (reports submitted before updates kept them)."""
+    for action, update in selectors.report_updates(report, live=True):
+        if update is None or (update.rated_at is not None and not refreeze):
+            continue
+        update.freeze(action, at)
+        record_as(update, user=user, source=HistorySource.FORM, reason="action as rated")
+        update.save()
 
 
 @transaction.atomic
@@ -192,6 +226,7 @@ def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressRepor
     locked = _lock(report)
     lifecycle.check(state=locked.status, step=Step.ACCEPT, actor=_actor(acting_user, locked), what="This report")
     locked.reviewed_at, locked.reviewed_by = timezone.now(), acting_user
+    _freeze_rated(locked, user=acting_user, at=locked.reviewed_at, refreeze=False)
     accepted = _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
     # A Blue update completes its action.
     for update in accepted.updates.select_related("action").filter(rag="blue"):
@@ -199,6 +234,7 @@ def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressRepor
             update.action.status = "complete"
             record_as(update.action, user=acting_user, source=HistorySource.REVIEW, reason="reported complete (Blue)")
             update.action.save()
+    _tell(Kind.ACCEPTED, accepted, acting_user)
     return accepted
 
 
@@ -206,7 +242,9 @@ def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressRepor
 def report_send_back(*, report: ProgressReport, acting_user: User, reason: str) -> ProgressReport:
     locked = _lock(report)
     locked.reviewed_at, locked.reviewed_by = timezone.now(), acting_user
-    return _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    sent_back = _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    _tell(Kind.SENT_BACK, sent_back, acting_user, reason)
+    return sent_back
 
 
 @transaction.atomic
@@ -214,7 +252,9 @@ def report_reopen(*, report: ProgressReport, acting_user: User, reason: str) -> 
     locked = _lock(report)
     if locked.status == State.ACCEPTED:
         locked.revision += 1
-    return _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+    reopened = _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
+    _tell(Kind.REOPENED, reopened, acting_user, reason)
+    return reopened
 
 
 def validation_error_text(error: ValidationError) -> str:

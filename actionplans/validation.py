@@ -22,7 +22,10 @@ class UpdateInput:
 
 
 def _error(code: str, u: UpdateInput, field: str, text: str) -> Problem:
-    return Problem(code=code, indicator=u.key, field=field, message=f"{u.title}: {text}", blocking=True, kind="error")
+    # An action's text often ends in a full stop: "...notification.: choose" read badly, so it goes.
+    where = u.title.strip().rstrip(".")
+    short = text[:1].upper() + text[1:].rstrip(".")
+    return Problem.error(code=code, indicator=u.key, field=field, where=where, what_and_how=text, short=short)
 
 
 def check_update(u: UpdateInput) -> list[Problem]:
@@ -40,18 +43,31 @@ def check_update(u: UpdateInput) -> list[Problem]:
     return problems
 
 
-def check_report(updates: list[UpdateInput], objective_rags: dict[str, str]) -> Problems:
+def _plan_error(code: str, field: str, message: str) -> Problem:
+    return Problem(code=code, indicator="plan", field=field, message=message, blocking=True, kind="error")
+
+
+def check_objective_recovery(objective: str, rag: str, recovery: str) -> Problem | None:
+    """An objective the agency rates Red or Amber is behind: say what will bring it back, at the objective, even
+    when no action under it is Red or Amber (or it has no actions)."""
+    if rag not in (RED, AMBER) or recovery.strip():
+        return None
+    word = "Red" if rag == RED else "Amber"
+    return _plan_error(
+        "A06", f"recovery_{objective}", f"Enter the recovery step for {objective.capitalize()}: it is rated {word}."
+    )
+
+
+def check_report(
+    updates: list[UpdateInput], objective_rags: dict[str, str], recoveries: dict[str, str] | None = None
+) -> Problems:
     items = [p for u in updates for p in check_update(u)]
     for objective, rag in objective_rags.items():
         if not rag:
             items.append(
-                Problem(
-                    code="A05",
-                    indicator="plan",
-                    field=f"rag_{objective}",
-                    message=f"Give the agency's own RAG for {objective.capitalize()}.",
-                    blocking=True,
-                    kind="error",
-                )
+                _plan_error("A05", f"rag_{objective}", f"Give the agency's own RAG for {objective.capitalize()}.")
             )
+        problem = check_objective_recovery(objective, rag, (recoveries or {}).get(objective, ""))
+        if problem:
+            items.append(problem)
     return Problems(tuple(items))

@@ -3,6 +3,7 @@ and redirect or re-render. Anything out of the user's scope is a 404, GET or POS
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from neglect_portal.strategy import OBJECTIVE_AIMS, RAG_MEANINGS, Objective, Rag
 from . import selectors, services
 from .forms import ActionForm, PlanForm, ReasonForm, ReportForm, VersionForm, report_initial
 from .models import Action, ActionPlan, ActionUpdate
+from .summary.counting import rag_words
 
 OBJECTIVE_ORDER = {o.value: i for i, o in enumerate(Objective)}
 
@@ -195,13 +197,15 @@ def _report_page(request: HttpRequest, report, template: str, status: int = 200,
     user = request.user
     actor = Actor.ANALYST if access.can_manage(user) else Actor.AGENCY if access.can_edit(user, report.agency) else None
     rows = context.pop("rows", None) or selectors.report_updates(report)
+    counts = _rag_counts(rows)
     return render(
         request,
         template,
         {
             "report": report,
             "groups": _by_objective(rows, action_of=lambda row: row[0]),
-            "objective_rags": _objective_rags(report),
+            "objective_rags": _objective_rags(report, counts),
+            "rag_counts": counts.get("", rag_words(Counter())),
             "rag_meanings": [(Rag(k), v) for k, v in RAG_MEANINGS.items()],
             "steps": [s.value for s in allowed_steps(report.status, actor)] if actor else [],
             "edit_refusal": selectors.edit_block_reason(report, user) if actor == Actor.AGENCY else None,
@@ -256,26 +260,56 @@ def _history(report) -> tuple[list[Change], list[Change]]:
         for name in services.PLAN_FIELDS:
             old, new = getattr(previous, name, "") if previous else "", getattr(record, name)
             if (old or "") != (new or ""):
-                label = "Summary" if name == "summary" else f"{name.removeprefix('rag_').capitalize()} RAG"
+                label = _plan_field_label(name)
                 changes.append(Change(record.history_date, who, label, _rag_word(old), _rag_word(new), how, why))
         previous = record
-    records = (
+    records = list(
         ActionUpdate.history.filter(report_id=report.pk)
-        .select_related("history_user", "action")
+        .select_related("history_user")
         .order_by("history_date", "history_id")
     )
+    titles = selectors.action_titles_then(records)
     changes += field_changes(
         records,
         services.UPDATE_FIELDS,
-        what=lambda record, name: f"{record.action} – {ActionUpdate._meta.get_field(name).verbose_name}",
+        what=lambda record, name: f"{titles[record.history_id]} – {ActionUpdate._meta.get_field(name).verbose_name}",
         show=lambda name, raw: _rag_word(raw or "") if name == "rag" else (raw or ""),
     )
     changes.sort(key=lambda c: c.when)
     return timeline, changes
 
 
-def _objective_rags(report) -> list[tuple[Objective, str, str]]:
-    return [(o, getattr(report, f"rag_{o.value}"), _rag_word(getattr(report, f"rag_{o.value}"))) for o in Objective]
+def _plan_field_label(name: str) -> str:
+    """'Summary', 'Respond RAG', 'Respond recovery step'."""
+    if name.startswith("rag_"):
+        return f"{name.removeprefix('rag_').capitalize()} RAG"
+    if name.startswith("recovery_"):
+        return f"{name.removeprefix('recovery_').capitalize()} recovery step"
+    return "Summary"
+
+
+def _rag_counts(rows) -> dict[str, str]:
+    """The actions' saved ratings counted, in words, per objective and ("") in all: never typed, so never stale."""
+    by_objective: dict[str, Counter] = {"": Counter()}
+    for action, update in rows:
+        if update is not None and update.rag:
+            by_objective.setdefault(action.objective, Counter())[update.rag] += 1
+            by_objective[""][update.rag] += 1
+    return {key: rag_words(counter) for key, counter in by_objective.items()}
+
+
+def _objective_rags(report, counts: dict[str, str]) -> list[tuple[Objective, str, str, str, str]]:
+    """(objective, its RAG, the RAG in words, its recovery step, its actions' ratings counted)."""
+    return [
+        (
+            o,
+            getattr(report, f"rag_{o.value}"),
+            _rag_word(getattr(report, f"rag_{o.value}")),
+            getattr(report, f"recovery_{o.value}"),
+            counts.get(o.value, rag_words(Counter())),
+        )
+        for o in Objective
+    ]
 
 
 def _rag_word(value: str) -> str:
@@ -302,7 +336,16 @@ def _form_page(request, report, form, *, status=200, conflict=None, overrides=No
         }
         for action, update in rows
     ]
-    plan_fields = [(form[f"plan-{name}"], by_key.get("plan", {}).get(name, [])) for name in services.PLAN_FIELDS]
+    plan_problems = by_key.get("plan", {})
+    summary_field = (form["plan-summary"], plan_problems.get("summary", []))
+    objective_fields = [
+        (
+            o,
+            (form[f"plan-rag_{o.value}"], plan_problems.get(f"rag_{o.value}", [])),
+            (form[f"plan-recovery_{o.value}"], plan_problems.get(f"recovery_{o.value}", [])),
+        )
+        for o in Objective
+    ]
     return _report_page(
         request,
         report,
@@ -312,7 +355,8 @@ def _form_page(request, report, form, *, status=200, conflict=None, overrides=No
         form=form,
         problems=problems,
         edit_groups=_by_objective(edit_rows, action_of=lambda row: row["action"]),
-        plan_fields=plan_fields,
+        summary_field=summary_field,
+        objective_fields=objective_fields,
         conflict=conflict,
         notice=notice,
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from . import access
@@ -25,3 +25,9 @@ def partnership_people(*, user: User) -> QuerySet[User]:
         return User.objects.none()
     people = User.objects.filter(is_active=True, agency__isnull=True).exclude(role=Role.ADMIN)
     return people.order_by("role", "last_name")
+
+
+def agencies_matching(*, user: User, text: str, limit: int = 20) -> list[Agency]:
+    """Agencies this user may read whose name or short name contains `text` (the search page)."""
+    qs = access.scoped(Agency.objects.all(), user, agency_field=access.SELF)
+    return list(qs.filter(Q(name__icontains=text) | Q(short_name__icontains=text)).order_by("name")[:limit])

@@ -251,7 +251,10 @@ def pages(n: int) -> dict:
         "chase list": lambda: as_analyst.get(reverse("dataset:chase_list")),
         "dataset page": lambda: as_member.get(reverse("dataset:dataset")),
         "indicator page": lambda: as_member.get(reverse("dataset:indicator", args=[code])),
-        "dashboard /": lambda: as_member.get("/"),
+        "dashboard": lambda: as_member.get(reverse("dashboard")),
+        "home: a lead's task list": lambda: as_lead.get(reverse("home")),
+        "home: the analyst's task list": lambda: as_analyst.get(reverse("home")),
+        "home: a member's (since the last publication)": lambda: as_member.get(reverse("home")),
         "returns list (latest quarter)": lambda: as_analyst.get(reverse("dataset:return_list")),
         "returns list (all quarters)": lambda: as_analyst.get(reverse("dataset:return_list") + "?period="),
         "returns list (a lead's)": lambda: as_lead.get(reverse("dataset:return_list")),
@@ -487,7 +490,9 @@ COMPLETENESS = re.compile(r"<strong>([\d,]+) of ([\d,]+)</strong>\s*expected fig
 
 def _dashboard_supplied(client) -> int | None:
     """The dashboard's "N of M expected figures accepted or explained" for the latest quarter, or None."""
-    found = COMPLETENESS.search(client.get("/").content.decode())
+    from django.urls import reverse
+
+    found = COMPLETENESS.search(client.get(reverse("dashboard")).content.decode())
     return int(found.group(1).replace(",", "")) if found else None
 
 

@@ -195,6 +195,25 @@ LINKS: dict[str, tuple[str, int]] = {
     "N29": ("N15", 0),  # new neglect CP plans
 }
 
+# The partnership's training sessions, with their questionnaires' mean confidence before and after (out of 10):
+# (title, held on, quarter label, mean before, mean after, respondents). N33 for a quarter is these sessions'
+# figures (total after-minus-before over respondents), and scrutiny/demo.py records the same sessions, so the
+# training page and the dataset tell one story.
+TRAINING: tuple[tuple[str, date, str, str, str, int], ...] = (
+    ("Graded Care Profile 2 training", date(2020, 3, 4), "2019-20 Q4", "6.1", "8.2", 24),
+    ("Neglect strategy launch: virtual session", date(2020, 6, 10), "2020-21 Q1", "5.8", "7.9", 62),
+)
+
+
+def _training_n33() -> dict[str, tuple[float, int]]:
+    """N33's (total change, respondents) per quarter, summed over the quarter's sessions."""
+    by_quarter: dict[str, tuple[Decimal, int]] = {}
+    for _title, _held, label, before, after, respondents in TRAINING:
+        total, count = by_quarter.get(label, (Decimal(0), 0))
+        by_quarter[label] = (total + (Decimal(after) - Decimal(before)) * respondents, count + respondents)
+    return {label: (float(total), count) for label, (total, count) in by_quarter.items()}
+
+
 # The report's figures, and the path into them: {(agency, code): {quarter label: value or (numerator, denominator)}}.
 OVERRIDES: dict[tuple[str, str], dict[str, int | tuple[float, int]]] = {
     ("CSC", "N01"): {"2020-21 Q1": (350, 3024)},
@@ -216,6 +235,7 @@ OVERRIDES: dict[tuple[str, str], dict[str, int | tuple[float, int]]] = {
     ("CSC", "N28"): {"2020-21 Q1": 24},
     ("WSSCP", "N27"): {"2020-21 Q1": (180, 800)},
     ("WSSCP", "N32"): {"2019-20 Q2": (24, 49)},
+    ("WSSCP", "N33"): _training_n33(),
     ("EH", "N26"): {
         "2019-20 Q1": (84, 200),
         "2019-20 Q2": (95, 198),
@@ -281,7 +301,8 @@ def _figures(unit: str, numerator: float, denominator: int, step: float = 1.0) -
 
 def _override(unit: str, given: int | tuple[float, int]) -> Figures:
     if isinstance(given, tuple):
-        return _figures(unit, given[0], given[1])
+        # A given mean's total keeps its tenths (N33's training totals): the figure shown is the one given.
+        return _figures(unit, given[0], given[1], 0.1 if unit == "mean" else 1.0)
     return _figures(unit, given, 0)
 
 

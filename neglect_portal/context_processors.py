@@ -22,7 +22,7 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     user = request.user
     items: list[tuple[str, str]] = []
     if access.can_read_all(user):
-        items.append(("Dashboard", reverse("home")))
+        items.append(("Dashboard", reverse("dashboard")))
     if user.role == Role.AGENCY_LEAD and user.agency_id:
         items.append(("My agency", reverse("agencies:detail", args=[user.agency_id])))
         items.append(("My figures", reverse("dataset:agency_view")))
@@ -38,7 +38,7 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
         items.append(("Scrutiny", reverse("scrutiny:outcome_list")))
         items.append(("Agencies", reverse("agencies:list")))
     if access.can_manage(user):
-        items.append(("Review", reverse("dataset:review_queue")))
+        items.append(("Review", reverse("review_queue")))
         items.append(("Chase", reverse("dataset:chase_list")))
         items.append(("Quarters", reverse("dataset:period_list")))
     if user.role != Role.ADMIN and (user.agency_id or access.can_read_all(user)):
@@ -48,13 +48,35 @@ def _items(request: HttpRequest) -> list[tuple[str, str]]:
     return items
 
 
+@dataclass(frozen=True)
+class Crumb:
+    label: str
+    url: str
+
+
+def _breadcrumbs(path: str, nav: list[NavItem], home: str) -> list[Crumb]:
+    """Home, then the menu section the page sits in, unless the page is that section's own page. Pages
+    inside a section (a return, an indicator) so always have a way back up."""
+    if path == home:
+        return []
+    crumbs = [Crumb("Home", home)]
+    section = next((item for item in nav if item.active and item.url != home), None)
+    if section is not None and section.url != path:
+        crumbs.append(Crumb(section.label, section.url))
+    return crumbs
+
+
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
+    home = reverse("home")
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        # Signed out: the public pages lead back home (which asks them to sign in); sign-in pages need no trail.
+        public = not request.path.startswith("/accounts/")
+        return {"nav_items": [], "breadcrumbs": _breadcrumbs(request.path, [], home) if public else []}
     path = request.path
     items = _items(request)
     # The most specific link that contains the current path is the current page (aria-current).
     best = max((url for _, url in items if path == url or (url != "/" and path.startswith(url))), key=len, default=None)
     nav = [NavItem(label, url, url == best) for label, url in items]
-    return {"nav_items": nav}
+    search_q = request.GET.get("q", "")[:100] if path == reverse("search") else ""
+    return {"nav_items": nav, "breadcrumbs": _breadcrumbs(path, nav, home), "search_q": search_q}

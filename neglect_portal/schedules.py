@@ -33,6 +33,11 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="Rebuild the neglect dataset", task="dataset.tasks.build_dataset", minute="30", hour="2"),
     Schedule(name="Prune old dataset snapshots", task="dataset.tasks.prune_snapshots", minute="45", hour="3"),
     Schedule(name="Delete old export files", task="dataset.tasks.delete_old_exports", minute="15", hour="4"),
+    Schedule(
+        name="Send unsent notification emails",
+        task="notifications.tasks.send_unsent_notification_emails",
+        minute="*/15",
+    ),
 )
 
 

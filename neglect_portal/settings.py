@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "neglect_portal",
     "agencies",
+    "notifications",
     "dataset",
     "actionplans",
     "scrutiny",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "neglect_portal.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -181,6 +183,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="neglect-portal@local
 # Where people reach the portal: links in emails sent by background jobs, which have no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every network call has a timeout: a mail server that hangs holds a notification task, never a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Celery: a broker in production; eager in-process when none is configured --------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -246,3 +250,6 @@ CONTENT_SECURITY_POLICY = {
 
 # --- History (django-simple-history): reasons can be longer than a line.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Where people write about the portal: problems, accessibility, their personal data (help, contact, privacy pages).
+PORTAL_CONTACT_EMAIL = env.str("PORTAL_CONTACT_EMAIL", default="neglect-portal@localhost")

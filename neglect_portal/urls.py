@@ -4,19 +4,37 @@ from django.urls import include, path
 
 from agencies.forms import SignInForm
 
-from . import views
+from . import pages, review, views
 
 admin.site.site_header = "Neglect portal administration"
 admin.site.site_title = "Neglect portal admin"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.partnership_dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("agencies/", include("agencies.urls")),
+    path("review/", review.review_queue, name="review_queue"),
+    path("review/accept/", review.review_accept_many, name="review_accept_many"),
     path("", include("dataset.urls")),
     path("plans/", include("actionplans.urls")),
     path("scrutiny/", include("scrutiny.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+]
+
+# The idle-timeout warning's "Stay signed in" (neglect_portal/session.py; the script is in static/js/portal.js).
+from . import session  # noqa: E402
+
+urlpatterns.append(path("accounts/session/extend/", session.session_extend, name="session_extend"))
+
+# Pages anyone may read (linked from the footer), and the search in the header.
+urlpatterns += [
+    path("accessibility/", pages.public_page, {"template": "pages/accessibility.html"}, name="accessibility"),
+    path("privacy/", pages.public_page, {"template": "pages/privacy.html"}, name="privacy"),
+    path("help/", pages.public_page, {"template": "pages/help.html"}, name="help"),
+    path("contact/", pages.public_page, {"template": "pages/contact.html"}, name="contact"),
+    path("search/", pages.search, name="search"),
 ]

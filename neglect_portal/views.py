@@ -7,11 +7,12 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from kombu import Connection
 
 from actionplans.summary.selectors import dashboard_panel
@@ -21,22 +22,31 @@ from dataset.reading import rendering as dataset_rendering
 from dataset.reading import selectors as dataset_selectors
 from dataset.reading.views import DatasetFilter
 
+from . import homes
+
 log = logging.getLogger(__name__)
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    """Each role's task list: what this person does next (neglect_portal/homes.py puts the apps' parts together)."""
+    user, today = request.user, timezone.localdate()
     if user.role == Role.AGENCY_LEAD and user.agency_id:
-        return redirect("agencies:detail", pk=user.agency_id)
+        return render(request, "home/lead.html", homes.lead_home(user=user, today=today))
+    if access.can_manage(user):
+        return render(request, "home/analyst.html", homes.analyst_home(user=user, today=today))
     if access.can_read_all(user):
-        return partnership_dashboard(request)
+        return render(request, "home/reader.html", homes.reader_home(user=user, today=today))
     # Admins, and leads not yet linked to an agency, see what they can do next.
     return render(request, "home/no_scope.html")
 
 
+@require_safe
 def partnership_dashboard(request: HttpRequest) -> HttpResponse:
-    """The Working Group's home: the published dataset at a glance (the analyst sees the latest build)."""
+    """The published dataset at a glance (the analyst sees the latest build); one click from every reader's home."""
     user = request.user
+    if not access.can_read_all(user):
+        raise Http404("No dashboard for this account")
     snapshot = dataset_selectors.snapshot_for(user=user)
     context: dict = {
         "snapshot": snapshot,
@@ -52,6 +62,8 @@ def partnership_dashboard(request: HttpRequest) -> HttpResponse:
         for panel in board["panels"]:
             panel.rows_html = dataset_rendering.dashboard_rows(panel.indicators, snapshot_pk=snapshot.pk)
         context.update(board, filters=filters, low_themes=sum(1 for t in board["themes"] if t.severity == 1))
+        # Each count links to the dataset page filtered to what it counts (the template adds objective and kind).
+        context.update(dataset_url=reverse("dataset:dataset"), snapshot_pk=str(snapshot.pk))
     context["action_panel"] = dashboard_panel(user=user, today=timezone.localdate())
     return render(request, "home/dashboard.html", context)
 

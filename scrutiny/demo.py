@@ -11,6 +11,7 @@ from django.db import transaction
 
 from actionplans.models import Action
 from agencies.models import Agency, User
+from dataset.demo import TRAINING
 from dataset.history import record_as
 from dataset.models import DatasetSnapshot, HistorySource, Indicator, ReportingPeriod, SnapshotStatus
 
@@ -65,6 +66,9 @@ OUTCOMES = (
         ["train", "briefing", "questionnaire"],
     ),
 )
+
+# The five agencies in the July 2020 multi-agency audit (short names).
+AUDITORS = ("CSC", "EH", "EDU", "Police", "SCFT")
 
 VOICE = (
     (
@@ -124,15 +128,16 @@ def _audit(rng: random.Random, period: ReportingPeriod, analyst: User | None) ->
         title="Multi-agency neglect audit, July 2020",
         defaults={
             "period": period,
-            "scope": "20 children on neglect plans, chosen at random across agencies: promptness of identification, "
-            "use of history, analysis of impact on the child and robustness of actions.",
+            "scope": "20 children on neglect plans, chosen at random from the five agencies taking part: promptness "
+            "of identification, use of history, analysis of impact on the child and robustness of actions.",
             "created_by": analyst,
         },
     )
     if not created:
         return audit
-    agencies = list(Agency.objects.exclude(short_name="WSSCP").order_by("name"))
-    audit.auditor_agencies.set(agencies[:5])
+    # The agencies that took part audit their own cases: every case belongs to one of them.
+    agencies = list(Agency.objects.filter(short_name__in=AUDITORS).order_by("name"))
+    audit.auditor_agencies.set(agencies)
     weights = [Grade.OUTSTANDING] * 1 + [Grade.GOOD] * 5 + [Grade.REQUIRES_IMPROVEMENT] * 4 + [Grade.INADEQUATE] * 1
     findings = (
         "History was gathered but not analysed for what it meant for the child.",
@@ -188,10 +193,7 @@ def seed_scrutiny(*, today: date) -> dict[str, int]:
                 S.OBSERVATION: ["The child's lived experience shapes plans", "Plans do not drift"],
             }[source]
             item.outcomes.set([by_title[t] for t in linked])
-    for title, held, before, after, respondents in (
-        ("Neglect strategy launch: virtual session", date(2020, 6, 10), "5.8", "7.9", 62),
-        ("Graded Care Profile 2 training", date(2020, 3, 4), "6.1", "8.2", 24),
-    ):
+    for title, held, _quarter, before, after, respondents in TRAINING:
         TrainingSession.objects.get_or_create(
             title=title,
             defaults={

@@ -33,7 +33,9 @@ def require_editor(user: User) -> None:
 
 def outcomes(*, user: User) -> QuerySet[ImpactOutcome]:
     require_reader(user)
-    return ImpactOutcome.objects.prefetch_related("indicators", "actions__plan__agency")
+    # evidence_count: an outcome with no linked action or no evidence is a gap the scrutineer is shown.
+    qs = ImpactOutcome.objects.prefetch_related("indicators", "actions__plan__agency")
+    return qs.annotate(evidence_count=Count("evidence", distinct=True))
 
 
 def outcome_for_edit(*, user: User, pk: int) -> ImpactOutcome:

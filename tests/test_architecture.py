@@ -13,7 +13,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("neglect_portal", "agencies", "dataset", "actionplans", "scrutiny")
+PACKAGES = ("neglect_portal", "agencies", "notifications", "dataset", "actionplans", "scrutiny")
 
 # What may sit at the root of an app that is split into feature packages: Django's own file names and the modules
 # every package of the app shares. Anything else belongs in a package.
@@ -22,7 +22,7 @@ APP_ROOTS = {
     "scrutiny": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
                  "attachments", "grading"},
     "actionplans": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
-                    "validation"},
+                    "validation", "tracking"},
 }
 
 

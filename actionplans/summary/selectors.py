@@ -71,7 +71,8 @@ def _updates(period: ReportingPeriod | None, *, with_indicators: bool = False) -
 
 
 def _rated(updates: list[ActionUpdate]) -> list[summary.Rated]:
-    return [summary.Rated(u.report.agency.short_name, u.action.objective, u.rag) for u in updates]
+    # Counted under the objective the action had when rated: moving it later does not rewrite an accepted quarter.
+    return [summary.Rated(u.report.agency.short_name, u.rated_objective or u.action.objective, u.rag) for u in updates]
 
 
 def _latest_figures(user: User, codes: set[str]) -> tuple[dict[str, IndicatorInfo], dict[str, DatasetValue]]:

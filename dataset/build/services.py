@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, Max
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -39,6 +40,7 @@ from dataset.models import (
     SnapshotStatus,
 )
 from neglect_portal.lifecycle import State
+from notifications import services as notifications
 
 from . import aggregate, spc, store, themes
 from .figures import (
@@ -976,6 +978,12 @@ def snapshot_publish(*, snapshot: DatasetSnapshot, acting_user: User) -> Dataset
         locked.published_at = timezone.now()
         locked.published_by = acting_user
         locked.save(update_fields=["published_at", "published_by"])
+        built = timezone.localtime(locked.built_at)
+        notifications.snapshot_published_notify(
+            title=f"data as at {built.day} {built:%B %Y}",
+            link=reverse("dataset:dataset"),
+            acting_user=acting_user,
+        )
     return locked
 
 

@@ -22,6 +22,7 @@ from agencies.models import Agency, User
 from dataset.models import Accumulation, HistorySource, Indicator, Polarity, Unit
 from neglect_portal.strategy import Objective
 
+from .numbers import counted
 from .services import indicator_save
 
 COLUMNS: tuple[str, ...] = (
@@ -102,7 +103,7 @@ class CatalogueInvalid(Exception):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} problem(s); nothing was loaded")
+        super().__init__(f"{counted(len(self.problems), 'problem')}; nothing was loaded")
 
 
 # --- cells ----------------------------------------------------------------------------------------

@@ -88,3 +88,8 @@ def with_unit(unit: str, text: str) -> str:
     if unit == "rate_per_10k":
         return f"{text} per 10,000"
     return text
+
+
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """`1 problem`, `2 problems`, `0 problems`: never "problem(s)"."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

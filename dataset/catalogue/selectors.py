@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -183,3 +183,13 @@ def process_change_for_manage(*, user: User, code: str, pk: int) -> ProcessChang
 
 def period_for_quarter(quarter: periods.Quarter) -> ReportingPeriod | None:
     return ReportingPeriod.objects.filter(year=quarter.year, quarter=quarter.number).first()
+
+
+def indicators_matching(*, user: User, text: str, limit: int = 20) -> list[Indicator]:
+    """Indicators whose code or title contains `text`, for people who read the catalogue (the search page).
+    An exact code comes first, so `N1` finds N1 before N10-N19."""
+    if not (user.agency_id or access.can_read_all(user)):
+        return []
+    found = Indicator.objects.filter(Q(code__icontains=text) | Q(title__icontains=text))
+    ordered = sorted(found, key=lambda i: (i.code.lower() != text.lower(), not i.active, len(i.code), i.code))
+    return ordered[:limit]

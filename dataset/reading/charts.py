@@ -2,7 +2,8 @@
 
 Pure like aggregate.py and spc.py: no ORM, no request. A view builds a figure here, passes
 `chart_payload(figure)` to `templates/dataset/_chart.html`, which writes it into a `json_script` element,
-and `static/js/charts.js` draws it with the vendored plotly.min.js (no CDN, no inline script).
+and `static/js/charts.js` draws it with the vendored plotly-basic.min.js (no CDN, no inline script). That is
+plotly's basic bundle (scatter, bar and pie traces): a figure here uses scatter traces, shapes and annotations only.
 
 Plotly renders a subset of HTML in titles, legend names, labels and hover text, so every piece of text
 that comes from data (indicator titles, agency names, benchmark sources) is HTML-escaped here; plotly
@@ -424,7 +425,8 @@ def _special_cause(
         y=[_number(p.value) for p in points],
         mode="markers+text",
         marker={"symbol": symbol, "size": 14, "color": colour, "line": {"color": BLACK, "width": 1}},
-        text=[label] * len(points),
+        # Named once per run of neighbouring quarters: a label on every point of a run overlaps its neighbours'.
+        text=[label if i == 0 or points[i - 1].quarter != p.quarter - 1 else "" for i, p in enumerate(points)],
         textposition=position,
         textfont={"color": LABEL_TEXT, "size": 12},
         cliponaxis=False,  # a label above the highest point stays whole

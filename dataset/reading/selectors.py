@@ -211,7 +211,7 @@ def format_cell(info: IndicatorInfo, value: DatasetValue | None) -> str:
 
 
 def dataset_table(
-    *, snapshot: DatasetSnapshot, user: User, objective: str = "", agency: str = ""
+    *, snapshot: DatasetSnapshot, user: User, objective: str = "", agency: str = "", show: str = ""
 ) -> tuple[list[Group], list[int]]:
     """The dataset page: indicators by objective, the latest five quarters, then direction, RAG, SPC,
     benchmark and completeness. With `agency`, cells show that agency's own figures (if the user may see them)."""
@@ -244,6 +244,9 @@ def dataset_table(
             continue
         if agency and agency not in info.suppliers:
             continue
+        latest = values.get((code, latest_q)) if latest_q is not None else None
+        if not shows(latest, show):  # a dashboard count's link: only the indicators it counted
+            continue
         cells = []
         # One reverse a line, not one a cell: the quarter is the URL's last part (a {% url %} for each of a large
         # snapshot's 1,500 cells was a third of the page's time).
@@ -257,7 +260,6 @@ def dataset_table(
             )
             if not agency:  # an agency's own figure is whole; the partnership's may be short of someone
                 cells[-1].partial_note = partial_note(value, names)
-        latest = values.get((code, latest_q)) if latest_q is not None else None
         symbol, words = direction_of(latest)
         line = Line(info=info, cells=cells, latest=latest, spc=readings.get(code))
         line.target_text = marks.target_text(info, latest_q)
@@ -522,6 +524,36 @@ def summarise(
     return IndicatorSummary(info, latest, text, symbol, words, partial_note(latest, agencies or {}))
 
 
+# What a dashboard count counts, and the dataset page's filter for the same indicators (its `show` choices).
+SHOW_CHOICES = [
+    ("improving", "Improving"),
+    ("worsening", "Worsening"),
+    ("steady", "Steady"),
+    ("changed", "Changed (no better direction)"),
+    ("not_compared", "Not compared (partial or new)"),
+    ("off_target", "Off target (red or amber)"),
+]
+
+
+def direction_kind(value: DatasetValue | None) -> str:
+    """improving, worsening, steady, changed (up or down with no better direction) or not_compared."""
+    direction = value.direction if value and value.comparable else ""
+    if direction in (IMPROVING, WORSENING, STEADY):
+        return direction
+    if direction in ("up", "down"):
+        return "changed"
+    return "not_compared"
+
+
+def shows(value: DatasetValue | None, show: str) -> bool:
+    """Is this latest value one that a dashboard count of kind `show` counts? (Empty `show`: every value.)"""
+    if not show:
+        return True
+    if show == "off_target":
+        return bool(value and value.rag in ("red", "amber"))
+    return direction_kind(value) == show
+
+
 def objective_panels(
     *,
     indicators: dict[str, IndicatorInfo],
@@ -536,13 +568,7 @@ def objective_panels(
             continue
         value = latest.get(code)
         panel = panels[info.objective]
-        direction = value.direction if value and value.comparable else ""
-        if direction in (IMPROVING, WORSENING, STEADY):
-            panel.counts[direction] += 1
-        elif direction in ("up", "down"):
-            panel.counts["changed"] += 1
-        else:
-            panel.counts["not_compared"] += 1
+        panel.counts[direction_kind(value)] += 1
         if value and value.rag:
             panel.counts[value.rag] += 1
         panel.indicators.append(summarise(info, value, agencies))
@@ -822,3 +848,44 @@ def agency_view(*, snapshot: DatasetSnapshot, agency: str) -> list[dict]:
             )
         lines.append({"info": info, "cells": cells})
     return lines
+
+
+# --- the homes ----------------------------------------------------------------------------------------------------
+def unpublished_snapshot(*, user: User) -> DatasetSnapshot | None:
+    """The analyst's newest complete snapshot when it is newer than every published one: waiting to be published."""
+    if not access.can_manage(user):
+        return None
+    newest = DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-built_at", "-pk").first()
+    return newest if newest is not None and newest.published_at is None else None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What changed with the latest publication: when, and the key messages and themes new since the one before."""
+
+    snapshot: DatasetSnapshot
+    previous: DatasetSnapshot | None
+    latest_label: str
+    new_themes: list[DatasetTheme]
+    key_messages: list[DatasetTheme]
+
+
+def latest_publication(*, user: User) -> Publication | None:
+    """The latest published snapshot against the published one before it. Three queries whatever the size."""
+    if not access.can_read_all(user):
+        return None
+    published = list(
+        DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE, published_at__isnull=False)
+        .defer("meta")
+        .order_by("-published_at", "-pk")[:2]
+    )
+    if not published:
+        return None
+    latest, previous = published[0], (published[1] if len(published) > 1 else None)
+    themes = list(DatasetTheme.objects.filter(snapshot=latest).order_by("position"))
+    before: set[tuple[str, str]] = set()
+    if previous is not None:
+        before = set(DatasetTheme.objects.filter(snapshot=previous).values_list("code", "kind"))
+    new = [t for t in themes if (t.code, t.kind) not in before]
+    label = quarter_label(latest.latest_quarter) if latest.latest_quarter is not None else ""
+    return Publication(latest, previous, label, new, themes[:KEY_MESSAGES])

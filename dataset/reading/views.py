@@ -53,6 +53,17 @@ class DatasetFilter(forms.Form):
         self.fields["agency"].choices = [("", "The partnership"), *sorted(agencies.items(), key=lambda a: a[1])]
 
 
+class DatasetShowFilter(DatasetFilter):
+    """The dataset page's filters, plus the kind of indicator a dashboard count links to (`?show=worsening`)."""
+
+    show = forms.ChoiceField(
+        label="Indicators",
+        choices=[("", "Every indicator"), *selectors.SHOW_CHOICES],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
 class BaselineForm(forms.Form):
     baseline = forms.ModelChoiceField(
         queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
@@ -86,27 +97,31 @@ def dataset_page(request: HttpRequest) -> HttpResponse:
         "snapshots": selectors.snapshots_readable(user=request.user).order_by("-built_at")[:12],
     }
     if snapshot is not None:
-        filters = DatasetFilter(request.GET, agencies=_visible_agencies(request, snapshot))
-        chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": ""}
-        objective, agency = chosen["objective"], chosen["agency"]
+        filters = DatasetShowFilter(request.GET, agencies=_visible_agencies(request, snapshot))
+        chosen = filters.cleaned_data if filters.is_valid() else {"objective": "", "agency": "", "show": ""}
+        objective, agency, show = chosen["objective"], chosen["agency"], chosen["show"]
         if agency and agency not in _visible_agencies(request, snapshot):
             raise Http404("No such agency in your view")
         # The tables are a snapshot's, so the template keeps them (under table_key); they are read only when it
         # does not have them yet.
         table = SimpleLazyObject(
-            lambda: selectors.dataset_table(snapshot=snapshot, user=request.user, objective=objective, agency=agency)
+            lambda: selectors.dataset_table(
+                snapshot=snapshot, user=request.user, objective=objective, agency=agency, show=show
+            )
         )
         context.update(
             filters=filters,
             groups=SimpleLazyObject(lambda: table[0]),
             quarters=SimpleLazyObject(lambda: [(q, quarter_label(q)) for q in table[1]]),
             table_key=selectors.snapshot_view_key(
-                snapshot=snapshot, user=request.user, parts=("dataset", objective, agency)
+                snapshot=snapshot, user=request.user, parts=("dataset", objective, agency, show)
             ),
             table_seconds=CHART_SECONDS,
             themes=(found := selectors.themes_of(snapshot)),
             low_themes=sum(1 for t in found if t.severity == 1),
             agency_name=selectors.agencies_of(snapshot).get(chosen["agency"], ""),
+            show_label=dict(selectors.SHOW_CHOICES).get(show, ""),
+            objective_label=Objective(objective).label if objective else "",
             baseline_form=BaselineForm(initial={"baseline": DatasetSettings.load().baseline}),
         )
     return render(request, "dataset/dataset.html", context)

@@ -10,6 +10,8 @@ from django.utils.safestring import SafeString, mark_safe
 from dataset.models import Indicator, NotAvailableReason, ReportingPeriod
 from neglect_portal.lifecycle import State
 
+from .services import SIGN_OFF_STATEMENT
+
 REASONS = [("", "Available: figures entered"), *NotAvailableReason.choices]
 
 
@@ -246,6 +248,15 @@ class ReturnFilterForm(forms.Form):
 
 class VersionForm(forms.Form):
     seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SignOffForm(forms.Form):
+    """The statement a lead ticks before submitting (DfE COLLECT's sign-off); required, in GOV.UK words."""
+
+    sign_off = forms.BooleanField(
+        label=f"{SIGN_OFF_STATEMENT}.",
+        error_messages={"required": "Confirm that the figures are accurate and have been checked"},
+    )
 
 
 class ReasonForm(forms.Form):

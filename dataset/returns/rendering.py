@@ -41,16 +41,14 @@ def _figure(value, unit: str) -> str:
 
 
 def _problem(problem) -> str:
+    # GOV.UK style: what to do, no rule code (codes are on the rules page); "Error:" is for screen readers.
     if problem.kind == "error":
-        css, title = "text-danger", "Error"
+        css, title = "text-danger", '<span class="visually-hidden">Error: </span>'
     elif problem.explained:
-        css, title = "text-success-emphasis", "Query (explained)"
+        css, title = "text-success-emphasis", "<strong>Query (explained):</strong> "
     else:
-        css, title = "text-warning-emphasis", "Query"
-    return (
-        f'\n        <p class="small mb-1 {css}">\n          <strong>{title} {_e(problem.code)}:</strong> '
-        f"{_e(problem.message)}\n        </p>"
-    )
+        css, title = "text-warning-emphasis", "<strong>Query:</strong> "
+    return f'\n        <p class="small mb-1 {css}">\n          {title}{_e(problem.field_message)}\n        </p>'
 
 
 def _field(f: FigureInput) -> str:

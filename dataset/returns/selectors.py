@@ -375,3 +375,17 @@ def _show(name: str, raw) -> str:
 def open_periods(*, today: date | None = None) -> QuerySet[ReportingPeriod]:
     today = today or timezone.localdate()
     return ReportingPeriod.objects.filter(opens_on__lte=today).order_by("-year", "-quarter")
+
+
+# --- the lead's home ----------------------------------------------------------------------------------------------
+def own_return_for(*, user: User, period: ReportingPeriod | None) -> Return | None:
+    """This lead's agency's return for `period`, or None when not started (or the user edits no agency)."""
+    if period is None:
+        return None
+    return access.scoped(_returns(), user, for_edit=True).filter(period=period).first()
+
+
+def own_returns_sent_back(*, user: User) -> list[Return]:
+    """The lead's returns that the analyst handed back (returned or reopened): their next step, reason attached."""
+    qs = access.scoped(_returns(), user, for_edit=True).filter(status__in=[State.RETURNED, State.REOPENED])
+    return list(qs.order_by("-reviewed_at", "-pk"))

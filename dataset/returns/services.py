@@ -17,10 +17,21 @@ from dataset.history import record_as
 from dataset.models import HistorySource, ReportingPeriod, Return, ReturnValue
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
+from notifications import services as notifications
+from notifications.models import Kind
 
 from . import selectors, validation
 
 TEXT_FIELDS = ("numerator", "denominator", "value", "not_available_reason", "commentary")
+
+
+SIGN_OFF_STATEMENT = "I confirm these figures are accurate and have been checked"
+
+
+def sign_off_note(user: User) -> str:
+    """The history's words for a submission signed off (the DfE COLLECT pattern): who, and what they confirmed."""
+    name = user.get_full_name() or user.get_username()
+    return f"Submitted and signed off by {name}: \u201c{SIGN_OFF_STATEMENT}.\u201d"
 
 
 class EditRefused(Exception):
@@ -73,12 +84,20 @@ def _actor(user: User, ret: Return) -> Actor:
     raise IllegalTransition("You cannot change the status of this return.")
 
 
-def _advance(locked: Return, *, step: Step, user: User, reason: str = "", source: str = HistorySource.FORM) -> Return:
+def _tell(kind: Kind, locked: Return, user: User, reason: str = "") -> None:
+    """The people concerned hear of it: rows now, in this transaction; emails once it commits."""
+    notifications.work_notify(kind=kind, work=locked, noun="neglect return", acting_user=user, reason=reason)
+
+
+def _advance(
+    locked: Return, *, step: Step, user: User, reason: str = "", source: str = HistorySource.FORM, note: str = ""
+) -> Return:
+    """`note` is what the history says when it is not the status's reason (a submission's sign-off)."""
     locked.status = lifecycle.check(state=locked.status, step=step, actor=_actor(user, locked), reason=reason)
     locked.status_reason = reason.strip()
     locked.version += 1
     locked.updated_by = user
-    record_as(locked, user=user, source=source, reason=reason.strip())
+    record_as(locked, user=user, source=source, reason=note or reason.strip())
     locked.save()
     return locked
 
@@ -177,7 +196,8 @@ def return_save_values(
 
 
 @transaction.atomic
-def return_submit(*, ret: Return, acting_user: User, seen_version: int) -> Return:
+def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_off: bool = False) -> Return:
+    """`signed_off`: the lead ticked the sign-off statement; the history records it with their name."""
     locked = _lock(ret)
     lifecycle.check(state=locked.status, step=Step.SUBMIT, actor=_actor(acting_user, locked))
     refusal = selectors.edit_block_reason(locked, acting_user)
@@ -190,7 +210,10 @@ def return_submit(*, ret: Return, acting_user: User, seen_version: int) -> Retur
         raise ReturnInvalid(problems)
     locked.submitted_at = timezone.now()
     locked.submitted_by = acting_user
-    return _advance(locked, step=Step.SUBMIT, user=acting_user, reason="")
+    note = sign_off_note(acting_user) if signed_off else ""
+    submitted = _advance(locked, step=Step.SUBMIT, user=acting_user, reason="", note=note)
+    _tell(Kind.SUBMITTED, submitted, acting_user)
+    return submitted
 
 
 @transaction.atomic
@@ -204,6 +227,7 @@ def return_accept(*, ret: Return, acting_user: User) -> Return:
     locked.reviewed_by = acting_user
     accepted = _advance(locked, step=Step.ACCEPT, user=acting_user, source=HistorySource.REVIEW)
     build_requests.dataset_request_build(reason=f"accepted: {accepted}")
+    _tell(Kind.ACCEPTED, accepted, acting_user)
     return accepted
 
 
@@ -212,7 +236,9 @@ def return_send_back(*, ret: Return, acting_user: User, reason: str) -> Return:
     locked = _lock(ret)
     locked.reviewed_at = timezone.now()
     locked.reviewed_by = acting_user
-    return _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    sent_back = _advance(locked, step=Step.RETURN, user=acting_user, reason=reason, source=HistorySource.REVIEW)
+    _tell(Kind.SENT_BACK, sent_back, acting_user, reason)
+    return sent_back
 
 
 @transaction.atomic
@@ -222,6 +248,7 @@ def return_reopen(*, ret: Return, acting_user: User, reason: str) -> Return:
         locked.revision += 1
     reopened = _advance(locked, step=Step.REOPEN, user=acting_user, reason=reason, source=HistorySource.REOPEN)
     build_requests.dataset_request_build(reason=f"reopened: {reopened}")
+    _tell(Kind.REOPENED, reopened, acting_user, reason)
     return reopened
 
 
@@ -233,8 +260,7 @@ def returns_accept_many(*, ids: Iterable[int], acting_user: User) -> tuple[list[
         try:
             accepted.append(return_accept(ret=ret, acting_user=acting_user))
         except ReturnInvalid as invalid:
-            blocking = [p for p in invalid.problems if p.blocking]
-            skipped.append((ret, f"It has {len(blocking)} error(s) or unexplained queries: open it to review."))
+            skipped.append((ret, f"It has {invalid.problems.blocking_summary()}: open it to review."))
         except IllegalTransition as refused:
             skipped.append((ret, str(refused)))
     return accepted, skipped

@@ -1,4 +1,5 @@
-"""Return pages, the review queue and the published validation rules (included by dataset/urls.py)."""
+"""Return pages and the published validation rules (included by dataset/urls.py). The review queue, returns
+beside action-plan reports, is the composition root's (neglect_portal/review.py), at the same /review/."""
 
 from django.urls import path
 
@@ -14,7 +15,5 @@ urlpatterns = [
     path("returns/<int:pk>/accept/", views.return_accept, name="return_accept"),
     path("returns/<int:pk>/send-back/", views.return_send_back, name="return_send_back"),
     path("returns/<int:pk>/reopen/", views.return_reopen, name="return_reopen"),
-    path("review/", views.review_queue, name="review_queue"),
-    path("review/accept/", views.review_accept_many, name="review_accept_many"),
     path("validation-rules/", views.validation_rules, name="validation_rules"),
 ]

@@ -17,6 +17,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from dataset.catalogue.numbers import (
     FIELDS_BY_UNIT,
     UNITS,
+    counted,
     decimal_places,
     format_value,
     parse_number,
@@ -87,6 +88,24 @@ class Problem:
     blocking: bool
     kind: str
     explained: bool = False
+    # GOV.UK error style: `short` is what the field says (what to do, no rule code); `where` names the row, for the
+    # summary at the top of the page. `message` is the full explanation (uploads, the API, the rules page).
+    short: str = ""
+    where: str = ""
+
+    @classmethod
+    def error(cls, *, code: str, indicator: str, field: str, where: str, what_and_how: str, short: str) -> Problem:
+        """A blocking error: `where` (the row) prefixes the full message and heads the summary's line."""
+        message = f"{where}: {what_and_how}"
+        return cls(code, indicator, field, message, blocking=True, kind=ERROR, short=short, where=where)
+
+    @property
+    def field_message(self) -> str:
+        return self.short or self.message
+
+    @property
+    def summary_message(self) -> str:
+        return f"{self.where}: {self.short}" if self.short and self.where else self.message
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,11 @@ class Problems:
     @property
     def blocking(self) -> bool:
         return any(p.blocking for p in self.items)
+
+    def blocking_summary(self) -> str:
+        """ "1 error or unexplained query", "3 errors or unexplained queries": never "error(s)"."""
+        blocking = sum(1 for p in self.items if p.blocking)
+        return counted(blocking, "error or unexplained query", "errors or unexplained queries")
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -283,6 +307,7 @@ def _errors(v: ValueInput) -> list[Problem]:
                     v,
                     "not_available_reason",
                     f'"{_quote(reason)}" is not a recognised "not available" reason. Choose one of: {choices}.',
+                    "Choose a reason the figure is not available from the list",
                 )
             )
         if any(getattr(v, name).strip() for name in fields):
@@ -295,6 +320,7 @@ def _errors(v: ValueInput) -> list[Problem]:
                     f'figures have been entered but the indicator is also marked not available ("{label}"). '
                     'Clear one or the other: the figures if they are not available, or the "not available" reason '
                     "if they are.",
+                    "Clear the figures, or clear the reason they are not available",
                 )
             )
         # A value marked not available has nothing further to check; once the person clears one side, whatever
@@ -312,6 +338,7 @@ def _errors(v: ValueInput) -> list[Problem]:
                     name,
                     f'{_field_name(v, name)} is blank. Enter the figure (0 if there were none), or choose a "not '
                     'available" reason.',
+                    f"Enter {_short_name(v, name)}, or 0 if there were none",
                 )
             )
             continue
@@ -326,6 +353,7 @@ def _errors(v: ValueInput) -> list[Problem]:
                     f'{_field_name(v, name)} ("{_quote(raw.strip())}") is not a number. Enter digits only, for '
                     "example 1,234 or 12.5, without % signs, units or words; if the figure is not available, leave "
                     'it blank and choose a "not available" reason.',
+                    f"{_short_name(v, name, capital=True)} must be a number, like 1,234 or 12.5",
                 )
             )
             continue
@@ -350,6 +378,8 @@ def _errors(v: ValueInput) -> list[Problem]:
                     "numerator",
                     f"{_field_name(v, 'numerator')} ({_figure(numerator)}) is larger than "
                     f"{_field_name(v, 'denominator')} ({_figure(denominator)}). {how}",
+                    f"{_short_name(v, 'numerator', capital=True)} must be no more than "
+                    f"{_short_name(v, 'denominator')} ({_figure(denominator)})",
                 )
             )
         if denominator == 0:
@@ -361,6 +391,7 @@ def _errors(v: ValueInput) -> list[Problem]:
                     f"{_field_name(v, 'denominator')} is 0, so the {_UNIT_NOUN[v.unit]} cannot be calculated. Check "
                     "the denominator; if there genuinely were none this quarter, leave both figures blank, choose a "
                     '"not available" reason and explain in the commentary.',
+                    f"{_short_name(v, 'denominator', capital=True)} must be more than 0",
                 )
             )
     return problems
@@ -377,6 +408,7 @@ def _field_errors(v: ValueInput, name: str, number: Decimal) -> list[Problem]:
                 name,
                 f"{_field_name(v, name)} is negative ({_figure(number)}). This figure cannot be below zero: check "
                 "the sign and enter 0 or more.",
+                f"{_short_name(v, name, capital=True)} must be 0 or more",
             )
         )
     # A mean's total (e.g. total days, total change in score) may be fractional; everything else counts cases.
@@ -388,6 +420,7 @@ def _field_errors(v: ValueInput, name: str, number: Decimal) -> list[Problem]:
                 name,
                 f"{_field_name(v, name)} ({_figure(number)}) is not a whole number. It counts cases, so enter a "
                 "whole number with no decimal places.",
+                f"{_short_name(v, name, capital=True)} must be a whole number",
             )
         )
     return problems
@@ -415,6 +448,7 @@ def _queries(v: ValueInput, current: Decimal, history: ValueHistory) -> list[Pro
                         f"A change from 0 cannot be measured in per cent, so any change needs explaining (the "
                         f"tolerance is {_figure(v.tolerance)}%). Check the figures, and if they are right, explain "
                         "the change in the commentary.",
+                        f"Explain in the commentary why the {noun} changed from {format_value(v.unit, previous)}",
                     )
                 )
         else:
@@ -429,6 +463,8 @@ def _queries(v: ValueInput, current: Decimal, history: ValueHistory) -> list[Pro
                         f"{_change(change, v.tolerance)}% on "
                         f"{when} ({format_value(v.unit, previous)}). Changes of more than {_figure(v.tolerance)}% need "
                         "explaining: check the figures, and if they are right, explain the change in the commentary.",
+                        f"Explain in the commentary why the {noun} changed by {_change(change, v.tolerance)}% "
+                        f"since {when}",
                     )
                 )
 
@@ -446,6 +482,8 @@ def _queries(v: ValueInput, current: Decimal, history: ValueHistory) -> list[Pro
                         f"the {noun} ({format_value(v.unit, current)}) is different from this agency's usual value of "
                         f"{format_value(v.unit, median)}, which at least half of its {quarters} had exactly. Check the "
                         "figures, and if they are right, explain in the commentary why this quarter is different.",
+                        f"Explain in the commentary why the {noun} differs from the usual "
+                        f"{format_value(v.unit, median)}",
                     )
                 )
         else:
@@ -459,6 +497,7 @@ def _queries(v: ValueInput, current: Decimal, history: ValueHistory) -> list[Pro
                         f"the {noun} ({format_value(v.unit, current)}) is outside this agency's usual range of "
                         f"{_range(v, low, high)}, based on its {quarters}. Check the figures, and if they are right, "
                         "explain in the commentary why this quarter is different.",
+                        f"Explain in the commentary why the {noun} is outside the usual range",
                     )
                 )
 
@@ -473,6 +512,7 @@ def _queries(v: ValueInput, current: Decimal, history: ValueHistory) -> list[Pro
                     f"the percentage is of only {_figure(denominator)} ({_field_name(v, 'denominator')}), so one "
                     f"case moves it by {swing} percentage points and a percentage of so few is unstable. Check the "
                     "denominator, and if it is right, say so in the commentary.",
+                    f"Confirm in the commentary that the denominator of {_figure(denominator)} is right",
                 )
             )
     return problems
@@ -481,22 +521,25 @@ def _queries(v: ValueInput, current: Decimal, history: ValueHistory) -> list[Pro
 # --- building problems and messages -------------------------------------------------------------------------------
 
 
-def _error(code: str, v: ValueInput, name: str, what_and_how: str) -> Problem:
-    return Problem(
-        code=code, indicator=v.code, field=name, message=f"{_where(v)}: {what_and_how}", blocking=True, kind=ERROR
+def _error(code: str, v: ValueInput, name: str, what_and_how: str, short: str) -> Problem:
+    return Problem.error(
+        code=code, indicator=v.code, field=name, where=_where(v), what_and_how=what_and_how, short=short
     )
 
 
-def _query(code: str, v: ValueInput, what_and_how: str) -> Problem:
+def _query(code: str, v: ValueInput, what_and_how: str, short: str) -> Problem:
     explained = bool(v.commentary.strip())
+    where = _where(v)
     return Problem(
         code=code,
         indicator=v.code,
         field="commentary",
-        message=f"{_where(v)}: {what_and_how}",
+        message=f"{where}: {what_and_how}",
         blocking=not explained,
         kind=QUERY,
         explained=explained,
+        short=short,
+        where=where,
     )
 
 
@@ -513,6 +556,17 @@ def _field_name(v: ValueInput, name: str) -> str:
     if not label or label.casefold() == name:
         return f"the {name}"
     return f'the {name} "{label}"'
+
+
+def _short_name(v: ValueInput, name: str, *, capital: bool = False) -> str:
+    """What a field asks for, in the field's own words: "staff trained", or "the figure" where it has no label."""
+    label = "" if name == "value" else (v.numerator_label if name == "numerator" else v.denominator_label).strip()
+    # Lower-case the first letter of "Staff trained", not of "CP plans" or "ICB".
+    lowered = label[:1].lower() + label[1:] if label[1:2].islower() else label
+    text = lowered if label and label.casefold() != name else f"the {name}"
+    if name == "value":
+        text = "the figure"
+    return text[:1].upper() + text[1:] if capital else text
 
 
 def _marked_not_available(v: ValueInput) -> bool:

@@ -14,7 +14,14 @@ from dataset.models import ReportingPeriod
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
 
 from . import rendering, selectors, services, validation
-from .forms import AcceptManyForm, ReasonForm, ReturnFilterForm, ReturnValuesForm, VersionForm, field_name
+from .forms import (
+    ReasonForm,
+    ReturnFilterForm,
+    ReturnValuesForm,
+    SignOffForm,
+    VersionForm,
+    field_name,
+)
 
 RETURNS_PER_PAGE = 50
 
@@ -86,7 +93,7 @@ def _page(request: HttpRequest, ret, template: str, status: int = 200, **context
 @require_safe
 def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_read(user=request.user, pk=pk)
-    return _page(request, ret, "dataset/return_detail.html")
+    return _page(request, ret, "dataset/return_detail.html", sign_off=SignOffForm())
 
 
 @require_safe
@@ -101,7 +108,9 @@ def _read(ret) -> tuple[dict, list]:
     return selectors.return_page_values(ret=ret)
 
 
-def _form_page(request, ret, form, *, read, status=200, conflict=None, overrides=None, notice=None) -> HttpResponse:
+def _form_page(
+    request, ret, form, *, read, status=200, conflict=None, overrides=None, notice=None, sign_off=None
+) -> HttpResponse:
     groups, problems = selectors.return_rows(ret=ret, overrides=overrides, read=read)
     form.mark_problems(problems)
     for group in groups:
@@ -122,6 +131,7 @@ def _form_page(request, ret, form, *, read, status=200, conflict=None, overrides
         # rather than above the heading: base.html shows `messages`, emptied here as they are taken.
         notices=list(messages.get_messages(request)),
         messages=(),
+        sign_off=sign_off or SignOffForm(),
     )
 
 
@@ -146,7 +156,10 @@ def return_submit(request: HttpRequest, pk: int) -> HttpResponse:
         version = VersionForm(request.POST)
         if not version.is_valid():
             return redirect(ret)
-        return _submit(request, ret, read[1], version.cleaned_data["seen_version"])
+        sign_off = SignOffForm(request.POST)
+        if not sign_off.is_valid():
+            return _page(request, ret, "dataset/return_detail.html", status=400, sign_off=sign_off)
+        return _submit(request, ret, read[1], version.cleaned_data["seen_version"], sign_off)
     return _save(request, ret, read, then_submit=True)
 
 
@@ -171,7 +184,7 @@ def _save(request: HttpRequest, ret, read, *, then_submit: bool) -> HttpResponse
         messages.error(request, str(refused))
         return redirect(ret)
     if then_submit:
-        return _submit(request, ret, indicators, ret.version)
+        return _submit(request, ret, indicators, ret.version, SignOffForm(request.POST))
     # Post/Redirect/Get: the save answers as soon as it is written, and the page is read afresh by the browser's
     # GET, so rendering 150 rows and their history is not part of the save (nor repeated by a reload).
     messages.success(request, "Draft saved." if changed else "Nothing had changed; the draft is as it was.")
@@ -180,22 +193,26 @@ def _save(request: HttpRequest, ret, read, *, then_submit: bool) -> HttpResponse
     return saved
 
 
-def _submit(request: HttpRequest, ret, indicators, seen_version: int) -> HttpResponse:
-    try:
-        services.return_submit(ret=ret, acting_user=request.user, seen_version=seen_version)
-    except services.ReturnInvalid:
+def _submit(request: HttpRequest, ret, indicators, seen_version: int, sign_off: SignOffForm) -> HttpResponse:
+    def refused(notice: str) -> HttpResponse:
         ret.refresh_from_db()
         read = _read(ret)
         form = ReturnValuesForm(initial=_initial(ret, read), indicators=read[1])
-        return _form_page(
-            request,
-            ret,
-            form,
-            read=read,
-            status=400,
-            notice="Your figures are saved as a draft, but the return cannot be submitted yet: "
-            "fix each error and explain each query in its commentary, then submit again.",
-        )
+        return _form_page(request, ret, form, read=read, status=400, notice=notice, sign_off=sign_off)
+
+    invalid = (
+        "Your figures are saved as a draft, but the return cannot be submitted yet: "
+        "fix each error and explain each query in its commentary, then submit again."
+    )
+    if not sign_off.is_valid():
+        # The figures are saved (nothing typed is lost); only the submission waits for the lead's sign-off.
+        if selectors.current_problems(ret).blocking:
+            return refused(invalid)
+        return refused("Your figures are saved as a draft. Confirm that they are accurate and checked, then submit.")
+    try:
+        services.return_submit(ret=ret, acting_user=request.user, seen_version=seen_version, signed_off=True)
+    except services.ReturnInvalid:
+        return refused(invalid)
     except services.Conflict as conflict:
         form = ReturnValuesForm(request.POST, indicators=indicators)
         form.is_valid()
@@ -229,7 +246,7 @@ def return_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             f"{ret.agency} return for {ret.period} cannot be accepted: it has "
-            f"{len([p for p in invalid.problems if p.blocking])} error(s) or unexplained queries. "
+            f"{invalid.problems.blocking_summary()}. "
             "Return it to the agency with a reason instead.",
         )
         return redirect(ret)
@@ -237,7 +254,8 @@ def return_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
         return redirect(ret)
     messages.success(request, f"{ret.agency} return for {ret.period} accepted.")
-    return redirect("dataset:review_queue")
+    # Back to the queue, which the composition root serves (returns beside action-plan reports): named, not imported.
+    return redirect("review_queue")
 
 
 def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
@@ -263,30 +281,6 @@ def return_send_back(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def return_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _with_reason(request, pk, services.return_reopen, "reopened for amendment")
-
-
-@require_safe
-def review_queue(request: HttpRequest) -> HttpResponse:
-    if not access.can_manage(request.user):
-        raise Http404("Not found")
-    queue = list(selectors.review_queue(user=request.user))
-    return render(request, "dataset/review_queue.html", {"queue": queue, "form": AcceptManyForm(queue=queue)})
-
-
-@require_POST
-def review_accept_many(request: HttpRequest) -> HttpResponse:
-    if not access.can_manage(request.user):
-        raise Http404("Not found")
-    queue = list(selectors.review_queue(user=request.user))
-    form = AcceptManyForm(request.POST, queue=queue)
-    if not form.is_valid():
-        return render(request, "dataset/review_queue.html", {"queue": queue, "form": form}, status=400)
-    accepted, skipped = services.returns_accept_many(ids=form.cleaned_data["returns"], acting_user=request.user)
-    if accepted:
-        messages.success(request, f"Accepted {len(accepted)} return(s): " + ", ".join(str(r.agency) for r in accepted))
-    for ret, why in skipped:
-        messages.warning(request, f"Not accepted: {ret}. {why}")
-    return redirect("dataset:review_queue")
 
 
 # --- validation rules -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from agencies.models import Agency, Role, User
 from dataset.models import RATIO_UNITS, Indicator, Reminder, ReportingPeriod, Return, ReturnValue
 from neglect_portal.lifecycle import State
 
-from . import completeness
+from . import completeness, other_work
 
 DEFAULT_QUARTERS = 8
 
@@ -275,6 +275,34 @@ def tracker(*, user: User, periods: list[ReportingPeriod], today: date | None = 
 
 # --- who has not submitted yet: the chase list, the reminders and the digest ---------------------------
 @dataclass(frozen=True)
+class Pending:
+    """Other quarterly work (other_work) an agency has not submitted."""
+
+    name: str  # "Action plan report"
+    status: str  # a lifecycle State, or completeness.NOT_STARTED
+    url: str  # where its lead starts or continues it
+
+    @property
+    def status_words(self) -> str:
+        return completeness.status_words(self.status)
+
+
+def pending_work(*, periods: list[ReportingPeriod]) -> dict[tuple[int, int], list[Pending]]:
+    """{(agency id, period id): [other work not in]} over every registered kind; two queries a kind."""
+    out: dict[tuple[int, int], list[Pending]] = defaultdict(list)
+    period_ids = [p.pk for p in periods]
+    for kind in other_work.kinds():
+        expected, found, url = kind.expected(periods), kind.found(period_ids), kind.list_url()
+        for period_id in period_ids:
+            for agency_id in expected.get(period_id, ()):
+                item = found.get((agency_id, period_id))
+                status = item.status if item else completeness.NOT_STARTED
+                if status not in completeness.IN:
+                    out[(agency_id, period_id)].append(Pending(kind.name, status, url))
+    return out
+
+
+@dataclass(frozen=True)
 class Outstanding:
     agency: Agency
     period: ReportingPeriod
@@ -282,6 +310,12 @@ class Outstanding:
     leads: list[User]  # active leads, by name
     last_reminder: Reminder | None  # the latest for this agency and quarter, any kind
     today: date
+    pending: tuple[Pending, ...] = ()  # other quarterly work not yet in (the action-plan report)
+    return_expected: bool = True  # False: the agency supplies no indicator, only the other work
+
+    @property
+    def return_outstanding(self) -> bool:
+        return self.return_expected and self.status not in completeness.IN
 
     @property
     def status_words(self) -> str:
@@ -324,8 +358,12 @@ def outstanding(*, periods: list[ReportingPeriod], today: date) -> list[Outstand
     `periods`, in the quarters' order and then by agency name. Five queries whatever the size."""
     if not periods:
         return []
-    expected = supplying_agencies()
+    suppliers = supplying_agencies()
     period_ids = [p.pk for p in periods]
+    pending = pending_work(periods=periods)
+    supplier_ids = {a.pk for a in suppliers}
+    others = {agency_id for agency_id, _ in pending} - supplier_ids
+    expected = sorted([*suppliers, *Agency.objects.filter(pk__in=others)], key=lambda a: a.name)
     statuses = {
         (r["agency_id"], r["period_id"]): r["status"]
         for r in Return.objects.filter(period_id__in=period_ids).values("agency_id", "period_id", "status")
@@ -346,10 +384,73 @@ def outstanding(*, periods: list[ReportingPeriod], today: date) -> list[Outstand
         for agency in expected:
             key = (agency.pk, period.pk)
             status = statuses.get(key, completeness.NOT_STARTED)
-            if status in completeness.IN:
-                continue
-            out.append(Outstanding(agency, period, status, leads.get(agency.pk, []), latest.get(key), today))
+            item = Outstanding(
+                agency,
+                period,
+                status,
+                leads.get(agency.pk, []),
+                latest.get(key),
+                today,
+                pending=tuple(pending.get(key, ())),
+                return_expected=agency.pk in supplier_ids,
+            )
+            if item.return_outstanding or item.pending:
+                out.append(item)
     return out
+
+
+# --- the other quarterly work on the tracker ------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkCell:
+    period: ReportingPeriod
+    status: str  # a lifecycle State, or completeness.NOT_STARTED
+    overdue: bool
+    url: str  # "" when this reader may not open it
+
+    @property
+    def words(self) -> str:
+        words = completeness.status_words(self.status)
+        return f"Overdue ({words.lower()})" if self.overdue else words
+
+    @property
+    def css(self) -> str:
+        return completeness.OVERDUE if self.overdue else self.status
+
+
+@dataclass(frozen=True)
+class WorkGrid:
+    name: str
+    rows: list[tuple[Agency, list[WorkCell | None]]]
+
+
+def other_work_grids(*, user: User, periods: list[ReportingPeriod], today: date | None = None) -> list[WorkGrid]:
+    """Per registered kind of other quarterly work, its status for each expected agency and quarter, as for the
+    returns: members and the scrutineer may open accepted ones only, the analyst any."""
+    if not access.can_read_all(user):
+        raise Http404("No such page.")
+    today = today or timezone.localdate()
+    may_open_any = access.can_manage(user)
+    period_ids = [p.pk for p in periods]
+    grids = []
+    for kind in other_work.kinds():
+        expected, found = kind.expected(periods), kind.found(period_ids)
+        owing = set().union(*expected.values()) if expected else set()
+        rows = []
+        for agency in Agency.objects.filter(pk__in=owing).order_by("name"):
+            cells = []
+            for period in periods:
+                item = found.get((agency.pk, period.pk))
+                if item is None and agency.pk not in expected.get(period.pk, ()):
+                    cells.append(None)  # no plan covered that quarter: nothing was owed
+                    continue
+                status = item.status if item else completeness.NOT_STARTED
+                readable = item is not None and (may_open_any or status == State.ACCEPTED)
+                overdue = status not in completeness.IN and today > period.due_on
+                cells.append(WorkCell(period, status, overdue, kind.detail_url(item.pk) if readable else ""))
+            rows.append((agency, cells))
+        if rows:  # nobody owed any: no table
+            grids.append(WorkGrid(kind.name, rows))
+    return grids
 
 
 @dataclass(frozen=True)

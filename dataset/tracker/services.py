@@ -89,6 +89,10 @@ def reminder_message(*, item: Outstanding, kind: str, today: date) -> EmailMulti
             "kind": kind,
             "status": item.status,
             "status_words": item.status_words.lower(),
+            "return_outstanding": item.return_outstanding,
+            "pending": [
+                {"name": p.name, "status_words": p.status_words.lower(), "url": _site_url(p.url)} for p in item.pending
+            ],
             "leads": item.leads,
             "returns_url": _site_url(reverse("dataset:return_list")),
         },
@@ -152,7 +156,9 @@ def reminder_send_manual(*, agency: Agency, acting_user: User) -> Reminder:
         # Two analysts pressing Send at once: the second waits here, then finds the first one's reminder.
         agency = Agency.objects.select_for_update().get(pk=agency.pk)
         ret = Return.objects.filter(agency=agency, period=period).first()
-        if ret and ret.status in completeness.IN:
+        pending = tuple(tracker_selectors.pending_work(periods=[period]).get((agency.pk, period.pk), ()))
+        supplies = any(a.pk == agency.pk for a in tracker_selectors.supplying_agencies())
+        if (not supplies or (ret and ret.status in completeness.IN)) and not pending:
             raise ReminderRefused(f"{agency} has already submitted its {period} return: there is nothing to chase.")
         recent = Reminder.objects.filter(agency=agency, created_at__gt=now - QUIET_PERIOD).order_by("-created_at")
         last = recent.first()
@@ -162,7 +168,16 @@ def reminder_send_manual(*, agency: Agency, acting_user: User) -> Reminder:
                 f"{agency} was reminded at {_local_time(at)}; try again after {_local_time(at + QUIET_PERIOD)}."
             )
         leads = tracker_selectors.lead_lists(agency_ids=[agency.pk]).get(agency.pk, [])
-        item = Outstanding(agency, period, ret.status if ret else completeness.NOT_STARTED, leads, None, today)
+        item = Outstanding(
+            agency,
+            period,
+            ret.status if ret else completeness.NOT_STARTED,
+            leads,
+            None,
+            today,
+            pending=pending,
+            return_expected=supplies,
+        )
         if not item.emails:
             raise ReminderRefused(
                 f"{agency} has no active lead with an email address, so no reminder was sent. "

@@ -47,6 +47,7 @@ def tracker(request: HttpRequest) -> HttpResponse:
         {
             "tracker": tracker,
             "body_rows": rendering.body_rows(tracker),
+            "other_work": selectors.other_work_grids(user=request.user, periods=shown),
             "form": form,
             "default_quarters": selectors.DEFAULT_QUARTERS,
         },

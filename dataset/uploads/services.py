@@ -210,13 +210,13 @@ class DryRun:
             return "This file has already been applied."
         if self.file_problems:
             return (
-                f"The file has {len(self.file_problems)} problem(s) listed below. Fix them in the file and upload it "
-                "again; nothing has been saved."
+                f"The file has {numbers.counted(len(self.file_problems), 'problem')} listed below. Fix them in the "
+                "file and upload it again; nothing has been saved."
             )
         if self.errors:
             return (
-                f"The figures have {len(self.errors)} error(s) listed below. Fix them in the file and upload it "
-                "again; nothing has been saved."
+                f"The figures have {numbers.counted(len(self.errors), 'error')} listed below. Fix them in the file and "
+                "upload it again; nothing has been saved."
             )
         return None
 

@@ -15,12 +15,14 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from actionplans.models import ActionUpdate, ProgressReport
@@ -39,6 +41,7 @@ from dataset.models import (
 from dataset.reading import selectors as dataset_selectors
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
+from notifications import services as notifications
 from scrutiny import selectors
 from scrutiny.models import (
     Audit,
@@ -166,6 +169,37 @@ def evidence_grid(event: ScrutinyEvent, snapshot: DatasetSnapshot | None = None)
             cells.append(GridCell(source.value, count, source.value in outcome.expected_sources))
         rows.append(GridRow(outcome, cells))
     return rows
+
+
+@dataclass(frozen=True)
+class NextEvent:
+    """The scrutineer's next event: what evidence it still lacks, and where its pack stands."""
+
+    event: ScrutinyEvent
+    gaps: list[tuple[ImpactOutcome, list[str]]]  # each outcome lacking an expected source, with those sources' names
+    pack: EvidencePack | None  # the latest version, if one was asked for
+    newer_snapshot: DatasetSnapshot | None
+    upcoming: bool  # False: no event is planned, and this is the latest one held
+
+
+def next_event(*, user: User, today: date) -> NextEvent | None:
+    """The first event held today or later, else the latest held (None when there is none at all). A fixed number
+    of queries whatever the size."""
+    qs = events(user=user).select_related("snapshot")
+    event = qs.filter(held_on__gte=today).order_by("held_on", "pk").first()
+    upcoming = event is not None
+    if event is None:
+        event = qs.order_by("-held_on", "-pk").first()
+    if event is None:
+        return None
+    labels = dict(EvidenceSource.choices)
+    gaps = [
+        (row.outcome, [labels[c.source] for c in row.cells if c.missing])
+        for row in evidence_grid(event)
+        if any(c.missing for c in row.cells)
+    ]
+    pack = event.packs.select_related("snapshot").order_by("-version").first()
+    return NextEvent(event, gaps, pack, newer_snapshot(event), upcoming)
 
 
 # --- the event's record ------------------------------------------------------------------------------------------
@@ -544,6 +578,10 @@ def _complete(pack_id: int, zipped: stored.Stored, pdf: stored.Stored) -> Eviden
         locked.error = ""
         locked.built_at = timezone.now()
         locked.save()
+        notifications.pack_ready_notify(
+            title=f"{locked.event.title} (version {locked.version})",
+            link=reverse("scrutiny:pack_detail", args=[locked.pk]),
+        )
     return locked
 
 

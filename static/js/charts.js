@@ -1,7 +1,44 @@
 // Draws each plotly chart from its json_script element (templates/dataset/_chart.html).
-// No inline scripts (CSP): the figure is data, read by this file and the vendored plotly.min.js.
+// No inline scripts (CSP): the figure is data, read by this file and the vendored plotly-basic.min.js (plotly.js basic bundle).
 (function () {
   "use strict";
+
+  // On a phone (WCAG 1.4.10) the chart keeps its data but sheds what would overlap: the title wraps, the legend
+  // goes below the plot (room is made for it under the quarter labels), and the special-cause points lose their
+  // text labels, which the legend's shapes and each point's hover text still give.
+  var NARROW = 576;
+
+  function wrapWords(text, width) {
+    var lines = [], line = "";
+    String(text).split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > width) { lines.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  function narrow(figure) {
+    var layout = figure.layout || (figure.layout = {});
+    var title = layout.title || {};
+    var lines = title.text ? wrapWords(title.text, 34) : [];
+    var titleHeight = lines.length * 20 + 16;
+    if (lines.length) title.text = lines.join("<br>");
+    (figure.data || []).forEach(function (trace) {
+      if (trace.mode && trace.mode.indexOf("text") !== -1) trace.mode = "markers";
+    });
+    var shown = (figure.data || []).filter(function (t) { return t.showlegend !== false && t.name; }).length;
+    var legendHeight = Math.ceil(shown / 2) * 24 + 8;
+    var xaxis = layout.xaxis || (layout.xaxis = {});
+    xaxis.tickangle = -90;
+    xaxis.automargin = false;
+    xaxis.title = { text: "" };  // the quarter labels say what they are
+    var ticks = 92;  // "2020-21 Q1" standing upright, in the 13px font
+    layout.legend = { orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom",
+                      font: { size: 12 } };
+    layout.margin = { l: 56, r: 8, t: titleHeight + 8, b: ticks + legendHeight + 8 };
+    layout.height = 320 + layout.margin.t + layout.margin.b;
+  }
 
   function draw(div) {
     if (div.dataset.chartDrawn === "1" || !window.Plotly) return;
@@ -14,6 +51,7 @@
       return; // the table beside the chart still has the numbers
     }
     div.dataset.chartDrawn = "1";
+    if (div.clientWidth && div.clientWidth < NARROW) narrow(figure);
     window.Plotly.newPlot(div, figure.data || [], figure.layout || {}, figure.config || {});
   }
 

@@ -58,3 +58,231 @@
     document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
   });
 })();
+
+// Idle timeout (WCAG 2.2.1) and no lost work. The server says how long the session has left
+// (templates/partials/_session_timeout.html); two minutes before the end a dialog offers "Stay signed in".
+// Every request refreshes the session, so the tabs of one browser share their last activity in localStorage
+// and none warns while another is in use. What a form sends is kept in this tab's sessionStorage until a page
+// shows where it went: a signed-in page means the server had it; a signed-out page (the session had ended)
+// keeps it, and after signing in again as the same person the form is filled back in. Nothing is kept on the
+// server for a signed-out request, the typing never leaves the browser, and it is cleared on sign-out, when
+// someone else signs in, and once it has been put back. Passwords and files are never kept.
+(function () {
+  "use strict";
+
+  var ACTIVITY = "portal:session-activity";
+  var STASH = "portal:unsent-form";
+  var STASH_MAX_AGE = 12 * 3600 * 1000;
+
+  function read(store, key) {
+    try { return JSON.parse(store.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function write(store, key, value) {
+    try { store.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full or off: nothing to keep */ }
+  }
+  function forget(store, key) {
+    try { store.removeItem(key); } catch (e) { /* storage off */ }
+  }
+
+  function postForms() {
+    return Array.prototype.filter.call(document.querySelectorAll("form"), function (form) {
+      return (form.getAttribute("method") || "").toLowerCase() === "post";
+    });
+  }
+  function keepable(form) {
+    return !form.hasAttribute("data-no-stash") && !form.querySelector("input[type=password]") &&
+      form.getAttribute("action") !== signOutPath();
+  }
+  function signOutPath() {
+    var form = document.querySelector("form[data-sign-out]");
+    return form ? form.getAttribute("action") : null;
+  }
+  function fieldsOf(form) {
+    var fields = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || el.name === "csrfmiddlewaretoken") return;
+      if (el.type === "file" || el.type === "password" || el.type === "submit" || el.type === "button") return;
+      if ((el.type === "checkbox" || el.type === "radio")) { fields.push([el.name, el.checked ? el.value : null, el.value]); return; }
+      if (el.type === "select-multiple") {
+        fields.push([el.name, Array.prototype.filter.call(el.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; })]);
+        return;
+      }
+      fields.push([el.name, el.value]);
+    });
+    return fields;
+  }
+  function stashForms(user, forms) {
+    var kept = [];
+    var all = postForms();
+    forms.forEach(function (form) {
+      if (keepable(form)) kept.push({ index: all.indexOf(form), fields: fieldsOf(form) });
+    });
+    if (kept.length) write(sessionStorage, STASH, { user: user, path: location.pathname, at: Date.now(), forms: kept });
+  }
+
+  // Puts the kept fields back; returns how many differ from what the page was given.
+  function restore(stash) {
+    var all = postForms();
+    var changed = 0;
+    stash.forms.forEach(function (kept) {
+      var form = all[kept.index];
+      if (!form) return;
+      var seen = {};
+      kept.fields.forEach(function (field) {
+        var name = field[0], value = field[1];
+        var matches = Array.prototype.filter.call(form.elements, function (el) { return el.name === name; });
+        var el;
+        if (matches.length && (matches[0].type === "checkbox" || matches[0].type === "radio")) {
+          el = matches.filter(function (m) { return m.value === field[2]; })[0];
+          if (el && el.checked !== (value !== null)) { el.checked = value !== null; changed++; }
+          return;
+        }
+        seen[name] = (seen[name] || 0);
+        el = matches[seen[name]++];
+        if (!el || el.type === "hidden" && name !== "seen_version") return;
+        if (el.type === "select-multiple") {
+          Array.prototype.forEach.call(el.options, function (o) { o.selected = value.indexOf(o.value) >= 0; });
+          return;
+        }
+        if (el.value !== value) {
+          el.value = value;
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+          changed++;
+        }
+      });
+    });
+    return changed;
+  }
+
+  function notice(text, role) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var box = document.createElement("div");
+    box.className = "alert alert-warning";
+    box.setAttribute("role", role);
+    box.setAttribute("data-testid", "unsent-form-notice");
+    box.textContent = text;
+    main.insertBefore(box, main.firstChild);
+  }
+
+  function minutes(seconds) {
+    var m = Math.round(seconds / 60);
+    return m === 1 ? "1 minute" : m + " minutes";
+  }
+
+  function afterSignedOut(stash) {
+    // A page nobody is signed in to: whatever was sent did not reach the form. Keep it, and sign in back to it.
+    stash.signedOut = true;
+    write(sessionStorage, STASH, stash);
+    var next = document.querySelector("form input[name=next]");
+    if (!next) return;
+    next.value = stash.path;
+    notice("You were signed out because nothing happened for " + minutes(stash.seconds || 1800) +
+      ", so your changes have not been saved. They are kept in this browser tab: sign in again to go back to " +
+      "the page, and what you typed will be put back.", "status");
+  }
+
+  function afterSignedIn(stash, user) {
+    forget(sessionStorage, STASH);
+    if (!stash.signedOut || String(stash.user) !== String(user) || stash.path !== location.pathname) return;
+    if (restore(stash)) {
+      notice("You were signed out before your changes were saved. What you typed has been put back below: " +
+        "check it, then save or submit again.", "alert");
+    }
+  }
+
+  function timeoutDialog(dialog) {
+    var user = dialog.dataset.user;
+    var total = parseInt(dialog.dataset.sessionSeconds, 10) || 1800;
+    // Two minutes' warning; a shorter session (as in the tests) is warned for its second half.
+    var warn = Math.min(120, Math.floor(total / 2));
+    var countdown = dialog.querySelector("[data-session-countdown]");
+    var stay = dialog.querySelector("form[data-session-stay]");
+    var signIn = dialog.querySelector("[data-session-sign-in]");
+    var returnFocus = null;
+    var ended = false;
+
+    function activity() { return read(localStorage, ACTIVITY) || 0; }
+    function touch() { write(localStorage, ACTIVITY, Math.max(activity(), Date.now())); }
+    function left() { return Math.ceil((activity() + total * 1000 - Date.now()) / 1000); }
+    function say(seconds) {
+      countdown.textContent = seconds > 90 ? minutes(seconds) : seconds + (seconds === 1 ? " second" : " seconds");
+    }
+    function open() {
+      if (dialog.open) return;
+      returnFocus = document.activeElement;
+      dialog.showModal();
+    }
+    function close() {
+      if (!dialog.open) return;
+      dialog.close();
+      if (returnFocus && returnFocus.focus) returnFocus.focus();
+    }
+    function end() {
+      ended = true;
+      stashForms(user, postForms());
+      var stash = read(sessionStorage, STASH);
+      if (stash) { stash.signedOut = true; stash.seconds = total; write(sessionStorage, STASH, stash); }
+      dialog.querySelector("[data-session-title]").textContent = "You have been signed out";
+      dialog.querySelector("[data-session-text]").textContent = "You were signed out because nothing happened for " +
+        minutes(total) + ". Anything you had not saved on this page is kept: sign in again to go back to it.";
+      stay.hidden = true;
+      signIn.parentNode.hidden = false;
+      signIn.href = dialog.dataset.signInUrl + "?next=" + encodeURIComponent(location.pathname);
+      if (!dialog.open) { returnFocus = null; dialog.showModal(); }
+      signIn.focus();
+    }
+    function tick() {
+      if (ended) return;
+      var seconds = left();
+      if (seconds <= 0) { end(); return; }
+      if (seconds <= warn) { say(seconds); open(); } else { close(); }
+    }
+
+    stay.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var token = stay.querySelector("input[name=csrfmiddlewaretoken]").value;
+      fetch(stay.action, {
+        method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin", redirect: "manual",
+      }).then(function (response) {
+        if (!response.ok) throw new Error("signed out");
+        return response.json();
+      }).then(function (answer) {
+        total = answer.seconds || total;
+        write(localStorage, ACTIVITY, Date.now());
+        close();
+      }).catch(end);
+    });
+    // Escape is "not now", which is what Stay signed in means: it does not leave the timer silently running.
+    dialog.addEventListener("cancel", function (event) {
+      event.preventDefault();
+      if (!ended) stay.requestSubmit();
+    });
+    window.addEventListener("storage", function (event) { if (event.key === ACTIVITY) tick(); });
+    document.body.addEventListener("htmx:afterRequest", touch);
+    touch();
+    setInterval(tick, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var dialog = document.getElementById("session-timeout");
+    var user = dialog ? dialog.dataset.user : null;
+    var stash = read(sessionStorage, STASH);
+    if (stash && Date.now() - stash.at > STASH_MAX_AGE) { forget(sessionStorage, STASH); stash = null; }
+    if (stash) {
+      if (user) afterSignedIn(stash, user); else afterSignedOut(stash);
+    }
+    if (!user) return;
+    var total = parseInt(dialog.dataset.sessionSeconds, 10) || 1800;
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form.getAttribute("action") === signOutPath()) { forget(sessionStorage, STASH); return; }
+      if ((form.getAttribute("method") || "").toLowerCase() !== "post" || event.defaultPrevented) return;
+      stashForms(user, [form]);
+      var kept = read(sessionStorage, STASH);
+      if (kept) { kept.seconds = total; write(sessionStorage, STASH, kept); }
+    });
+    timeoutDialog(dialog);
+  });
+})();

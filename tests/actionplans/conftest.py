@@ -110,6 +110,7 @@ COMPLETE_PLAN = {
     "rag_respond": "amber",
     "rag_quantify": "green",
     "rag_evaluate": "green",
+    "recovery_respond": "Weekly audit of response times until the backlog clears.",
 }
 
 

@@ -34,12 +34,12 @@ def test_it_says_clearly_when_the_password_is_wrong(client, csc_lead):
     assert "_auth_user_id" not in client.session
 
 
-def test_it_signs_in_and_lands_on_the_leads_agency(client, csc_lead):
+def test_it_signs_in_and_lands_on_the_leads_task_list(client, csc_lead):
     response = sign_in(client, "csc.lead", PASSWORD)
     assert response.status_code == 302
     landing = client.get(response["Location"], follow=True)
-    assert landing.redirect_chain[-1][0] == reverse("agencies:detail", args=[csc_lead.agency_id])
-    assert "<h1>Children&#x27;s Social Care</h1>" in landing.content.decode()
+    assert landing.request["PATH_INFO"] == reverse("home")
+    assert "<h1>Children&#x27;s Social Care: what to do next</h1>" in landing.content.decode()
 
 
 def test_it_locks_the_account_on_this_device_after_five_failures(client, csc_lead):

@@ -13,7 +13,7 @@ from agencies.demo import seed_partnership
 from dataset import demo
 from dataset.catalogue.loader import load_demo_catalogue
 from neglect_portal.lifecycle import State
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def test_police_report_progress_the_analyst_accepts_and_the_working_group_sees_i
     report = demo_plans
     sign_in(page, "member")
     before = police_row(page)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "police.lead")
     page.goto(f"/plans/reports/{report.pk}/edit/")
@@ -63,7 +63,7 @@ def test_police_report_progress_the_analyst_accepts_and_the_working_group_sees_i
     page.wait_for_url(re.compile(rf"/plans/reports/{report.pk}/$"))
     report.refresh_from_db()
     assert report.status == State.SUBMITTED
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "analyst")
     page.goto(f"/plans/reports/{report.pk}/")
@@ -72,7 +72,7 @@ def test_police_report_progress_the_analyst_accepts_and_the_working_group_sees_i
     page.wait_for_load_state()
     report.refresh_from_db()
     assert report.status == State.ACCEPTED
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "member")
     after = police_row(page)

@@ -42,12 +42,17 @@ def serious_violations(page) -> list[str]:
 
 def test_a_member_reads_the_dashboard_drills_into_n18_and_reads_its_chart_as_a_table(page, demo_dataset):
     sign_in(page, "member")
+    page.get_by_role("link", name="Open the partnership dashboard").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Partnership dashboard"
     themes = page.locator("section", has=page.get_by_role("heading", name="Key messages for 2020-21 Q1"))
     assert "possible drift" in themes.inner_text()
     assert serious_violations(page) == []
     screenshot(page, "dashboard")
 
+    # Each indicator's row is one click away, below the key messages and the objectives' cards.
+    rows = page.get_by_test_id("indicator-rows")
+    assert rows.get_attribute("open") is None
+    page.get_by_text("Each indicator's value, direction and RAG in 2020-21 Q1").click()
     page.get_by_role("link", name=re.compile(r"N18 Neglect CIN plans open more than 12 months")).click()
     page.wait_for_selector("#trend-chart .main-svg")
     points = page.locator("#trend-chart .scatterlayer .point")

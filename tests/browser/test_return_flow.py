@@ -13,7 +13,7 @@ from agencies.models import Agency, User
 from dataset.catalogue.loader import load_demo_catalogue
 from dataset.models import Indicator, ReportingPeriod, Return, ReturnValue
 from neglect_portal.lifecycle import State
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -67,19 +67,20 @@ def test_police_lead_fixes_an_error_explains_a_query_submits_and_the_analyst_acc
     summary = page.locator("[data-error-summary]")
     summary.wait_for()
     assert "There is a problem" in summary.inner_text()
-    assert "larger than the denominator" in summary.inner_text()
+    assert "must be no more than invited (50)" in summary.inner_text()  # plain English, no rule code
     screenshot(page, "return-error-summary")
-    summary.get_by_role("link", name=re.compile("N21.*larger than")).click()
+    summary.get_by_role("link", name=re.compile("N21.*no more than")).click()
     assert page.evaluate("document.activeElement.id") == "id_N21-numerator"
     page.locator("#id_N21-numerator").fill("45")
     page.locator("#id_N28-commentary").fill("Ten new champions trained in March.")
+    page.get_by_label("I confirm these figures are accurate and have been checked.").check()
     page.get_by_role("button", name="Submit to the partnership analyst").click()
     page.wait_for_url(re.compile(r"/returns/\d+/$"))
     assert "submitted to the partnership analyst" in page.get_by_role("status").first.inner_text()
     ret = Return.objects.get(agency=police_quarter, period__year=2020)
     assert ret.status == State.SUBMITTED
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in(page, "analyst")
     page.goto("/review/")
     page.get_by_role("link", name="Sussex Police").click()

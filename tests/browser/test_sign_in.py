@@ -5,13 +5,16 @@ import re
 import pytest
 
 from agencies.models import Agency
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
 
-def test_csc_lead_signs_in_lands_on_their_agency_and_cannot_open_police(page, demo):
+def test_csc_lead_signs_in_lands_on_their_task_list_and_cannot_open_police(page, demo):
     sign_in(page, "csc.lead")
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care: what to do next"
+    page.get_by_role("link", name="Your agency's page").click()
     page.wait_for_url(re.compile(r"/agencies/\d+/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care"
     assert "Children's Social Care" in page.get_by_test_id("who").inner_text()
@@ -35,7 +38,7 @@ def test_a_wrong_password_shows_the_error_summary_linking_to_the_field(page, dem
 
 def test_sign_out_ends_the_session(page, demo):
     sign_in(page, "member")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     page.wait_for_url(re.compile(r"/accounts/login/"))
     assert page.get_by_role("status").filter(has_text="You have signed out").count() == 1
     page.goto("/")

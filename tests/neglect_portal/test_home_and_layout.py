@@ -11,10 +11,10 @@ from tests.pages import assert_accessible_outline, outline
 @pytest.mark.parametrize(
     ("persona", "lands_on"),
     [
-        ("csc_lead", "agency"),
-        ("analyst", "dashboard"),
-        ("member", "dashboard"),
-        ("scrutineer", "dashboard"),
+        ("csc_lead", "tasks"),
+        ("analyst", "tasks"),
+        ("member", "changes"),
+        ("scrutineer", "tasks"),
         ("admin_user", "welcome"),
         ("no_agency_user", "welcome"),
     ],
@@ -25,13 +25,13 @@ def test_each_role_lands_on_its_own_home_page(client, request, csc, police, pers
     response = client.get("/", follow=True)
     assert response.status_code == 200
     page = response.content.decode()
-    if lands_on == "agency":
-        assert response.redirect_chain == [(reverse("agencies:detail", args=[csc.pk]), 302)]
-        assert "<h1>Children&#x27;s Social Care</h1>" in page
-        assert "Carys Hughes" in page  # its people
-    elif lands_on == "dashboard":
-        assert response.redirect_chain == []
-        assert "<h1>Partnership dashboard</h1>" in page
+    if lands_on in ("tasks", "changes"):
+        assert response.redirect_chain == []  # a task list at /, not a redirect
+        assert "what to do next" in page.lower() if lands_on == "tasks" else "<h1>What has changed</h1>" in page
+        if persona == "csc_lead":
+            assert reverse("agencies:detail", args=[csc.pk]) in page  # their agency page stays one click away
+        else:
+            assert reverse("dashboard") in page
     else:
         assert "Welcome" in page and "Sussex Police" not in page
 
@@ -72,6 +72,7 @@ def test_pages_have_a_unique_title_one_h1_ordered_headings_and_a_skip_link(clien
         pages[url] = client.get(url)
     client.force_login(member)
     pages["/"] = client.get("/")
+    pages["/dashboard/"] = client.get("/dashboard/")
     titles = set()
     for url, response in pages.items():
         parsed = outline(response)

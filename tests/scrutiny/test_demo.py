@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
@@ -9,6 +11,8 @@ from actionplans.demo import seed_action_plans
 from agencies.demo import seed_partnership
 from dataset import demo as dataset_demo
 from dataset.catalogue.loader import load_demo_catalogue
+from dataset.catalogue.periods import Quarter
+from dataset.models import DatasetSnapshot, DatasetValue
 from scrutiny.demo import seed_scrutiny
 from scrutiny.models import Audit, EvidenceItem, EvidenceSource, ImpactOutcome, ScrutinyEvent, TrainingSession
 
@@ -49,3 +53,27 @@ def test_the_september_2020_event_uses_the_published_snapshot(seeded):
     assert event.snapshot is not None and event.snapshot.published_at is not None
     assert event.outcomes.count() == ImpactOutcome.objects.count()
     assert sorted(p.label for p in event.periods.all()) == ["2019-20 Q4", "2020-21 Q1"]
+
+
+def test_the_audits_cases_come_only_from_the_agencies_taking_part(seeded):
+    audit = Audit.objects.get()
+    taking_part = set(audit.auditor_agencies.values_list("pk", flat=True))
+    with_cases = set(audit.cases.values_list("agency", flat=True))
+    assert len(taking_part) == 5
+    assert with_cases == taking_part
+
+
+def test_the_training_sessions_match_the_datasets_confidence_figures(seeded):
+    snapshot = DatasetSnapshot.objects.filter(published_at__isnull=False).latest("published_at")
+    by_quarter: dict[int, tuple[Decimal, int]] = {}
+    for session in TrainingSession.objects.all():
+        quarter = Quarter.containing(session.held_on).index
+        total, respondents = by_quarter.get(quarter, (Decimal(0), 0))
+        change = (session.mean_after - session.mean_before) * session.respondents
+        by_quarter[quarter] = (total + change, respondents + session.respondents)
+    assert len(by_quarter) == 2
+    for quarter, (total, respondents) in by_quarter.items():
+        value = DatasetValue.objects.get(snapshot=snapshot, code="N33", quarter=quarter)
+        assert value.denominator == respondents
+        assert value.numerator == total
+        assert round(value.value, 2) == round(total / respondents, 2)

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dataset.catalogue import loader as catalogue
+from dataset.catalogue.numbers import counted
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         if parsed.problems:
             listed = "\n".join(f"  {problem}" for problem in parsed.problems)
             raise CommandError(
-                f"Nothing was loaded: {len(parsed.problems)} problem(s) in {file}. "
+                f"Nothing was loaded: {counted(len(parsed.problems), 'problem')} in {file}. "
                 f"Fix them and run the command again.\n{listed}"
             )
         if check:

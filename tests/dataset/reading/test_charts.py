@@ -92,6 +92,15 @@ def test_trend_chart_draws_target_benchmark_and_process_limits_when_given():
     assert set(by_name["Lower process limit"]["y"]) == {37.8}
 
 
+def test_a_run_of_special_cause_points_is_labelled_once_so_labels_do_not_overlap():
+    run = tuple(SpcPoint(q, D(46), ("shift",), "concern") for q in (8082, 8083, 8084, 8087, 8088))
+    figure = trend_chart(info=info(), quarters=QUARTERS, values=values(), partial=set(), spc=spc(points=run))
+    concern = traces(figure)["Concern"]
+    assert concern["x"] == ["2020-21 Q3", "2020-21 Q4", "2021-22 Q1", "2021-22 Q4", "2022-23 Q1"]
+    assert concern["text"] == ["Concern", "", "", "Concern", ""]
+    assert all("Concern" in hover for hover in concern["hovertext"])  # every point still says what it is
+
+
 def test_trend_chart_leaves_out_lines_it_has_no_figures_for():
     for process in (None, spc(enough_data=False, mean=None, upper=None, lower=None, points=())):
         figure = trend_chart(info=info(), quarters=QUARTERS, values=values(), partial=set(), spc=process)

@@ -47,16 +47,32 @@ def test_it_counts_improving_worsening_steady_and_off_target_per_objective():
     assert "quantify" not in panels
 
 
-def test_the_dashboard_is_home_for_partnership_readers(client, member, analyst, csc_lead):
+def test_the_dashboard_is_one_click_from_home_for_partnership_readers(client, member, analyst, csc_lead):
     build(2, 2, 3)
     snapshot = DatasetSnapshot.objects.get()
     dataset_services.snapshot_publish(snapshot=snapshot, acting_user=analyst)
     for user in (member, analyst):
         client.force_login(user)
-        page = client.get("/").content.decode()
+        page = client.get(reverse("dashboard")).content.decode()
         assert "<h1>Partnership dashboard</h1>" in page and "The Partnership Neglect Dataset as at" in page
     client.force_login(csc_lead)
-    assert client.get("/").status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 404
+
+
+def test_the_dashboard_leads_with_key_messages_and_objectives_and_keeps_the_rows_one_click_away(
+    client, member, analyst
+):
+    build(2, 2, 3)
+    dataset_services.snapshot_publish(snapshot=DatasetSnapshot.objects.get(), acting_user=analyst)
+    client.force_login(member)
+    page = client.get(reverse("dashboard")).content.decode()
+    order = [page.index(f'id="{name}-title"') for name in ("themes", "objectives", "indicators")]
+    assert order == sorted(order)
+    rows = page[page.index('data-testid="indicator-rows"') :]
+    assert rows.split(">", 1)[0].strip() == 'data-testid="indicator-rows"'  # closed: no "open"
+    assert "<summary>" in rows and "<tbody>" in rows
+    filtered = client.get(reverse("dashboard"), {"objective": "recognise"}).content.decode()
+    assert 'data-testid="indicator-rows" open>' in filtered  # what the reader filtered for is shown
 
 
 def _sizes(client, analyst, url_for) -> tuple[int, int]:
@@ -76,7 +92,7 @@ def _sizes(client, analyst, url_for) -> tuple[int, int]:
 @pytest.mark.parametrize("page", ["dashboard", "indicator", "indicator_csv"])
 def test_the_query_count_is_the_same_at_two_sizes(client, analyst, page):
     urls = {
-        "dashboard": lambda: "/",
+        "dashboard": lambda: reverse("dashboard"),
         "indicator": lambda: reverse("dataset:indicator", args=["T00"]),
         "indicator_csv": lambda: reverse("dataset:indicator_data", args=["T01"]),
     }

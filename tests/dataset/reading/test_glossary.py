@@ -99,6 +99,6 @@ def test_the_indicator_page_dashboard_and_tracker_link_to_the_glossary(client, m
     client.force_login(member)
     indicator = client.get(reverse("dataset:indicator", args=["T00"])).content.decode()
     assert f'href="{GLOSSARY}#spc-words"' in indicator
-    assert f'href="{GLOSSARY}"' in client.get("/").content.decode()
+    assert f'href="{GLOSSARY}"' in client.get("/dashboard/").content.decode()
     client.force_login(analyst)
     assert f'href="{GLOSSARY}#completeness"' in client.get(reverse("dataset:tracker")).content.decode()

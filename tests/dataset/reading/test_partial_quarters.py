@@ -290,7 +290,7 @@ def test_the_cell_page_says_who_is_missing(client, member, snapshot):
 
 def test_the_dashboard_marks_a_partial_quarter_and_does_not_count_it_as_moving(client, member, snapshot):
     client.force_login(member)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("dashboard")).content.decode()
     assert "Partial: 1 of 2 agencies; Sussex Police not yet accepted" in html
     assert marks.NOT_COMPARED_PARTIAL in html
 

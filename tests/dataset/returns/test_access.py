@@ -100,8 +100,8 @@ def test_forms_ignore_agency_status_and_version_fields_in_the_request(client, cs
 def test_the_review_queue_is_the_analysts_alone(client, csc_lead, member, analyst, csc_return):
     for user, code in ((csc_lead, 404), (member, 404), (analyst, 200)):
         client.force_login(user)
-        assert client.get(reverse("dataset:review_queue")).status_code == code
-        assert client.post(reverse("dataset:review_accept_many"), {"returns": [csc_return.pk]}).status_code in (
+        assert client.get(reverse("review_queue")).status_code == code
+        assert client.post(reverse("review_accept_many"), {"returns": [csc_return.pk]}).status_code in (
             {code} if code == 404 else {400, 302}
         )
 

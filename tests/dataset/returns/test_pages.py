@@ -34,7 +34,7 @@ def test_save_draft_keeps_invalid_figures_and_lists_what_is_wrong(client, csc_re
     page = client.get(response["Location"]).content.decode()
     assert re.search(r'role="status">Draft saved\.</div>', page)
     assert "Draft saved." not in client.get(edit_url(csc_return)).content.decode()  # said once, not on every visit
-    assert 'href="#id_N18-numerator"' in page and "larger than the denominator" in page
+    assert 'href="#id_N18-numerator"' in page and "must be no more than open neglect CIN plans (420)" in page
     assert 'href="#id_N28-value"' in page and "whole number" in page
     assert re.search(r'id="id_N18-numerator"[^>]*aria-describedby="N18-numerator-problems"', page) or re.search(
         r'aria-describedby="N18-numerator-problems"[^>]*id="id_N18-numerator"', page
@@ -65,7 +65,13 @@ def test_submit_with_errors_saves_the_draft_and_shows_the_error_summary(client, 
 
 def test_submit_then_a_second_click_submits_once(client, csc_return, csc_lead):
     client.force_login(csc_lead)
-    fields = {"N18__numerator": "150", "N18__denominator": "420", "N28__value": "24", "N28__commentary": ""}
+    fields = {
+        "N18__numerator": "150",
+        "N18__denominator": "420",
+        "N28__value": "24",
+        "N28__commentary": "",
+        "sign_off": "on",
+    }
     first = post_figures(client, csc_return, 1, "dataset:return_submit", **fields)
     assert first.status_code == 302
     second = post_figures(client, csc_return, 1, "dataset:return_submit", **fields)
@@ -129,10 +135,10 @@ def test_the_analyst_accepts_several_at_once(client, csc_return, police_return, 
         ret.refresh_from_db()
         services.return_submit(ret=ret, acting_user=user, seen_version=ret.version)
     client.force_login(analyst)
-    queue = client.get(reverse("dataset:review_queue")).content.decode()
+    queue = client.get(reverse("review_queue")).content.decode()
     assert "Children&#x27;s Social Care" in queue and "Sussex Police" in queue
     response = client.post(
-        reverse("dataset:review_accept_many"), {"returns": [csc_return.pk, police_return.pk]}, follow=True
+        reverse("review_accept_many"), {"returns": [csc_return.pk, police_return.pk]}, follow=True
     )
     assert "Accepted 2 return(s)" in response.content.decode()
     assert set(Return.objects.values_list("status", flat=True)) == {State.ACCEPTED}
@@ -147,7 +153,7 @@ def test_return_pages_have_an_accessible_outline(client, request, csc_return, cs
         csc_return.get_absolute_url(),
         reverse("dataset:return_history", args=[csc_return.pk]),
     ]
-    urls += [edit_url(csc_return)] if persona == "csc_lead" else [reverse("dataset:review_queue")]
+    urls += [edit_url(csc_return)] if persona == "csc_lead" else [reverse("review_queue")]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -106,7 +106,10 @@ def test_a_row_with_stored_values_history_and_queries_is_written_as_the_template
     rows, problems = _rows(csc_return, ReturnValuesForm(initial=initial, indicators=read[1]))
     assert len(rows) == 4 and problems
     # N18's small denominator is queried and explained; N40's fall from its history is queried, unexplained.
-    assert any("Query (explained) Q03" in new for _, _, new in rows)
+    assert any(
+        "Query (explained):</strong> Confirm in the commentary that the denominator of 8 is right" in new
+        for _, _, new in rows
+    )
     assert any("text-warning-emphasis" in new for _, _, new in rows)
     assert any("Previous quarter: <strong>10</strong>" in new for _, _, new in rows)
     assert any("&lt;system&gt; &amp; &quot;migration&quot;" in new for _, _, new in rows)
@@ -152,7 +155,14 @@ def test_every_message_an_input_points_at_and_every_summary_link_is_on_the_page(
     client.force_login(csc_lead)
     response = client.post(
         reverse("dataset:return_submit", args=[csc_return.pk]),
-        {"seen_version": 1, "N18-numerator": "500", "N18-denominator": "420", "N28-value": "2.5", "N28-commentary": ""},
+        {
+            "seen_version": 1,
+            "N18-numerator": "500",
+            "N18-denominator": "420",
+            "N28-value": "2.5",
+            "N28-commentary": "",
+            "sign_off": "on",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 400 and "There is a problem" in page

@@ -331,13 +331,13 @@ def test_errors_in_the_figures_stop_confirm_but_queries_do_not(client, csc_retur
     assert 'href="#row-2-numerator"' in page and 'id="row-2-numerator"' in page
     assert "Confirm and save these figures" not in page
     refused = client.post(url("upload_confirm", csc_return, Upload.objects.get()))
-    assert refused.status_code == 400 and "The figures have 1 error(s)" in text(refused)
+    assert refused.status_code == 400 and "The figures have 1 error listed below" in text(refused)
     assert values(csc_return)["N28"][2] == ""
 
     small = fill_csv(template, {"N18": {"numerator": "1", "denominator": "4"}, "N28": {"value": "3"}})
     response = post_file(client, csc_return, small, CSV_NAME)
     page = text(client.get(response["Location"]))
-    assert "Query Q03" in page and "Confirm and save these figures" in page
+    assert "Query:" in page and "Query Q03" not in page and "Confirm and save these figures" in page
     upload = Upload.objects.latest("pk")
     assert client.post(url("upload_confirm", csc_return, upload)).status_code == 302
     assert values(csc_return)["N18"][:2] == ("1", "4")
@@ -447,12 +447,13 @@ def test_a_rule_change_changes_the_form_and_the_upload_alike(client, csc_return,
     template = download(client, csc_return, "csv").content
     post_file(client, csc_return, template, CSV_NAME)
     preview_url = url("upload_preview", csc_return, Upload.objects.get())
-    small = "the percentage is of only 420"
+    small = "the percentage is of only 420"  # the full message, in the upload's preview
+    short = "Confirm in the commentary that the denominator of 420 is right"  # the field's, on the form
 
-    assert small not in text(client.get(url("return_edit", csc_return)))
+    assert short not in text(client.get(url("return_edit", csc_return)))
     assert small not in text(client.get(preview_url))
 
     monkeypatch.setattr(validation, "_SMALL_DENOMINATOR", 1000)
-    assert small in text(client.get(url("return_edit", csc_return)))
+    assert short in text(client.get(url("return_edit", csc_return)))
     preview = text(client.get(preview_url))
     assert f"Row 2, N18 Neglect CIN plans open more than 12 months: {small}" in preview
