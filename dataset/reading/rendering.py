@@ -11,20 +11,13 @@ tests/dataset/reading/test_rendering.py renders the same rows through the templa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import conditional_escape as _e  # as a template's {{ value }} is escaped
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from .selectors import IndicatorSummary
-
-
-def _e(value: object) -> str:
-    """Escaped as a template's {{ value }} is: safe HTML as it is, None as "None", anything else escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
 
 
 def _year_to_date(glossary: str) -> str:

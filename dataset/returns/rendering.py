@@ -12,8 +12,7 @@ tests/dataset/returns/test_rendering.py renders the same rows through the templa
 
 from __future__ import annotations
 
-from html import escape
-
+from django.utils.html import conditional_escape as _e  # as a template's {{ value }} is escaped
 from django.utils.safestring import SafeString, mark_safe
 
 from dataset.catalogue import numbers
@@ -22,13 +21,6 @@ from .forms import FigureInput
 from .selectors import Row
 
 _COMPUTED_LABELS = {"percentage": "Percentage", "rate_per_10k": "Rate per 10,000"}
-
-
-def _e(value: object) -> str:
-    """Escaped as a template's {{ value }} is: safe HTML (an input, a SafeString) as it is, anything else escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
 
 
 def _safe(html: str) -> SafeString:

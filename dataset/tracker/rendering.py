@@ -10,19 +10,11 @@ tests/dataset/tracker/test_rendering.py renders the same rows through the templa
 
 from __future__ import annotations
 
-from html import escape
-
+from django.utils.html import conditional_escape as _e  # as a template's {{ value }} is escaped
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from .selectors import Tracker, TrackerRow
-
-
-def _e(value: object) -> str:
-    """Escaped as a template's {{ value }} is: safe HTML as it is, anything else escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
 
 
 def _row(row: TrackerRow, slugs: dict[int, str]) -> str:
