@@ -20,7 +20,6 @@ from agencies import access
 from dataset.returns import selectors as return_selectors
 from dataset.returns import services as return_services
 from dataset.returns.forms import AcceptManyForm
-from neglect_portal.lifecycle import State
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,7 @@ class Waiting:
 def waiting_for_review(*, user) -> tuple[list, list[Waiting]]:
     """(the returns in the queue, every item waiting: returns and reports, oldest submission first)."""
     returns = list(return_selectors.review_queue(user=user))
-    reports = list(
-        plan_selectors.reports_readable(user=user).filter(status=State.SUBMITTED).order_by("submitted_at")
-        if access.can_manage(user)
-        else []
-    )
+    reports = plan_selectors.reports_to_review(user=user)
     items = [
         Waiting(
             "Return",
