@@ -218,12 +218,26 @@ DATASET_EXPORT_RETENTION_DAYS = env.int("DATASET_EXPORT_RETENTION_DAYS", default
 DATASET_BUILD_PAUSE = env.float("DATASET_BUILD_PAUSE", default=0)
 
 # --- Logging: to stderr, so containers and the console both show it --------------------------------
+# How many proxies we trust in front of the portal (the documented TLS proxy: 1). The client address for sign-in
+# lockouts and the access log is read through them (agencies/access_log.py, client_ip); 0 means REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The access log of personal data (agencies/access_log.py): JSON lines, one per event, never the figures.
+ACCESS_LOG_FILE = env.path("ACCESS_LOG_FILE", default=BASE_DIR / "var" / "access.log")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "access": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(ACCESS_LOG_FILE),
+            "formatter": "line",
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "neglect_portal.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
         # WeasyPrint and fontTools narrate every PDF step at INFO.
         "weasyprint": {"level": "WARNING"},
