@@ -213,3 +213,6 @@ class RatedAction:
 
     def __str__(self) -> str:
         return self.description[:80]
+
+    def get_objective_display(self) -> str:
+        return Objective(self.objective).label if self.objective in Objective.values else self.objective

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -78,6 +80,65 @@ def report_updates(
     return sorted(rated, key=lambda row: (row[0].objective, row[0].due_on or date.min, row[0].pk))
 
 
+@dataclass(frozen=True)
+class Rating:
+    """One update of an accepted report, as it was rated: `action` is the action's wording, objective and dates
+    frozen with the update (the live action only for an update accepted before they were kept), so moving or
+    rewording the action later does not rewrite an accepted quarter. The one view every reader of accepted ratings
+    uses: the RAG summary, the dashboard panel and the scrutiny evidence pack."""
+
+    update: ActionUpdate
+    action: Action | RatedAction
+
+    @property
+    def rag(self) -> str:
+        return self.update.rag
+
+    @property
+    def objective(self) -> str:
+        return self.action.objective
+
+    @property
+    def agency(self) -> Agency:
+        return self.update.report.agency
+
+    def is_overdue(self, today: date) -> bool:
+        """Past the due date it was rated against and still open (whether it is open is today's fact)."""
+        due = self.action.due_on
+        return self.update.action.status not in CLOSED and due is not None and due < today
+
+
+def _as_rated(update: ActionUpdate) -> Rating:
+    return Rating(update, update.as_rated() or update.action)
+
+
+def accepted_ratings(*, period: ReportingPeriod | None, with_indicators: bool = False) -> list[Rating]:
+    """Every update of the quarter's accepted reports as rated, by agency, objective, due date (as rated). Reads
+    no one's scope: callers check who may see the partnership's plans. Two queries (three with the indicators)."""
+    if period is None:
+        return []
+    qs = ActionUpdate.objects.filter(report__period=period, report__status=State.ACCEPTED).select_related(
+        "report__agency", "report__period", "action"
+    )
+    if with_indicators:
+        qs = qs.prefetch_related("action__indicators")
+    ratings = [_as_rated(u) for u in qs]
+    return sorted(ratings, key=lambda r: (r.agency.name, r.objective, r.action.due_on or date.min, r.action.pk))
+
+
+def latest_accepted_ratings(*, action_ids: Iterable[int]) -> dict[int, Rating]:
+    """Each action's rating in its newest accepted report: {action id: Rating}."""
+    out: dict[int, Rating] = {}
+    updates = (
+        ActionUpdate.objects.filter(action_id__in=list(action_ids), report__status=State.ACCEPTED)
+        .select_related("report__agency", "report__period", "action")
+        .order_by("action_id", "-report__period__year", "-report__period__quarter")
+    )
+    for update in updates:
+        out.setdefault(update.action_id, _as_rated(update))
+    return out
+
+
 def update_input(action: Action, update: ActionUpdate | None, overrides: dict | None = None) -> validation.UpdateInput:
     data = {name: getattr(update, name, "") or "" for name in ("rag", "done", "impact", "next_steps", "recovery")}
     data.update({k: v for k, v in (overrides or {}).items() if k in data})
@@ -149,6 +210,7 @@ def reports_overdue(*, periods: list[ReportingPeriod], today: date) -> list[tupl
             if status not in (State.SUBMITTED, State.ACCEPTED):
                 out.append((agency, period, status))
     return out
+
 
 def actions_matching(*, user: User, text: str, limit: int = 20) -> list[Action]:
     """Actions in plans this user may read whose description or lead officer contains `text` (the search page)."""

@@ -39,6 +39,7 @@ from .models import (
     ReturnValue,
 )
 from .returns import validation
+from .returns.services import sign_off_note
 
 SEED = 2020
 FIRST = Quarter(2016, 1)
@@ -555,6 +556,8 @@ def seed_returns(*, today: date) -> dict[str, Any]:
                 ret.reviewed_at, ret.reviewed_by = reviewed, analyst
                 ret.updated_by = analyst
                 ret._history_user, ret._history_date = analyst, reviewed
+                # Submitted only with the lead's sign-off, as return_submit insists: the demo's one record says so.
+                ret._change_reason = f"{CHANGE_REASON}: {sign_off_note(lead)}" if lead else CHANGE_REASON
             else:
                 ret._history_user, ret._history_date = lead, submitted
             new_returns.append(ret)

@@ -20,6 +20,7 @@ from dataset.returns import selectors as return_selectors
 from dataset.tracker import selectors as tracker_selectors
 from dataset.tracker.completeness import due_in_words
 from neglect_portal.lifecycle import EDITABLE, State
+from notifications import selectors as notification_selectors
 from scrutiny.packs import services as pack_services
 
 # GOV.UK task-list tags: (words, colour). Colours are the GOV.UK tag colours, each AA on its background.
@@ -188,7 +189,19 @@ def analyst_home(*, user: User, today: date) -> dict:
                 start_url=reverse("dataset:dataset_publish", args=[unpublished.pk]),
             )
         )
-    return {"waiting": waiting, "overdue": overdue, "dataset_tasks": dataset}
+    emails: list[Task] = []
+    failed = notification_selectors.failed_email_count(user=user)
+    if failed:
+        emails.append(
+            Task(
+                f"{failed} email{'' if failed == 1 else 's'} could not be sent",
+                "failed",
+                reverse("notifications:failed"),
+                "The people they were for still see them in the portal. Fix the cause, then try again.",
+                "View",
+            )
+        )
+    return {"waiting": waiting, "overdue": overdue, "dataset_tasks": dataset, "email_tasks": emails}
 
 
 def _at(moment) -> str:

@@ -5,6 +5,12 @@ from django import forms
 from .models import KIND_HINTS, Kind
 
 
+class RetryForm(forms.Form):
+    """Try again: which failure the person saw, so a double submit queues the email once."""
+
+    failure = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+
 class PreferencesForm(forms.Form):
     """Two checkboxes per kind the person can receive: by email, and in the portal."""
 

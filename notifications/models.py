@@ -36,6 +36,13 @@ KINDS_FOR_ROLE: dict[str, tuple[str, ...]] = {
 }
 
 
+# An email is given up on after this many attempts (the task's retries and the sweep both stop there); a person can
+# then try it again from the failed-emails page.
+EMAIL_MAX_ATTEMPTS = 5
+# How an email that could not even be tried starts its error: no address, or the account is closed.
+NOT_SENT = "Not sent"
+
+
 class Notification(models.Model):
     """One message to one person. The row is the email's job request too: it is committed with the change it tells
     of, and `emailed_at` (set under a row lock) makes the email go once however often its task runs."""
@@ -67,6 +74,20 @@ class Notification(models.Model):
     @property
     def unread(self) -> bool:
         return self.read_at is None
+
+    @property
+    def email_given_up(self) -> bool:
+        """Wanted, never sent, and nothing will try again by itself."""
+        return (
+            self.email_wanted
+            and self.emailed_at is None
+            and (self.email_attempts >= EMAIL_MAX_ATTEMPTS or self.email_error.startswith(NOT_SENT))
+        )
+
+    @property
+    def email_failure(self) -> str:
+        """Names the last failure: the Try again form carries it, so a second click finds a different one."""
+        return self.email_failed_at.isoformat() if self.email_failed_at else ""
 
 
 class NotificationPreference(models.Model):

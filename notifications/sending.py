@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Notification
+from .models import EMAIL_MAX_ATTEMPTS, NOT_SENT, Notification
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,9 @@ def notification_email_send(*, notification_id: int) -> Notification:
         if notification.emailed_at is not None or not notification.email_wanted:
             return notification
         if not notification.recipient.email or not notification.recipient.is_active:
-            notification.email_error = "Not sent: the person has no email address or their account is closed."
-            notification.save(update_fields=["email_error"])
+            notification.email_failed_at = timezone.now()
+            notification.email_error = f"{NOT_SENT}: the person has no email address or their account is closed."
+            notification.save(update_fields=["email_failed_at", "email_error"])
             return notification
         notification.email_attempts += 1
         try:
@@ -71,13 +72,36 @@ def notification_email_send(*, notification_id: int) -> Notification:
     raise EmailFailed(str(failure)) from failure
 
 
-def notifications_unsent(*, older_than_minutes: int = 10, max_attempts: int = 5) -> list[int]:
+def notifications_unsent(*, older_than_minutes: int = 10, max_attempts: int = EMAIL_MAX_ATTEMPTS) -> list[int]:
     """Rows whose email is wanted and not sent, for the sweep that queues them again (a lost task, a worker down)."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     return list(
         Notification.objects.filter(
             email_wanted=True, emailed_at__isnull=True, created_at__lt=cutoff, email_attempts__lt=max_attempts
         )
-        .exclude(email_error__startswith="Not sent")
+        .exclude(email_error__startswith=NOT_SENT)
         .values_list("pk", flat=True)[:500]
     )
+
+
+# Errors in the words of the person who has to act on them; the technical text is kept beside it.
+_PLAIN_ERRORS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("SMTPRecipientsRefused", "SMTPSenderRefused"), "The mail server refused the email address."),
+    (("SMTPAuthenticationError",), "The mail server would not accept the portal's sign-in details."),
+    (
+        ("ConnectionRefusedError", "SMTPConnectError", "SMTPServerDisconnected", "gaierror", "ConnectionError"),
+        "The portal could not reach the mail server.",
+    ),
+    (("TimeoutError", "timeout"), "The mail server took too long to answer."),
+)
+
+
+def plain_error(error: str) -> str:
+    """What went wrong, in plain words, from the error recorded on the row (pure)."""
+    if error.startswith(NOT_SENT):
+        return "The person has no email address, or their account is closed. Add an address in the admin first."
+    name = error.split(":", 1)[0].strip()
+    for names, words in _PLAIN_ERRORS:
+        if name in names:
+            return words
+    return "The mail server could not send it." if error else "It was not sent, and no reason was recorded."

@@ -6,6 +6,7 @@ a change rolled back tells nobody, and a committed one is remembered even if the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -16,6 +17,8 @@ from agencies.models import Agency, Role, User
 
 from . import tasks
 from .models import KINDS_FOR_ROLE, Kind, Notification, NotificationPreference
+
+log = logging.getLogger(__name__)
 
 # What the analyst did, in the words of a subject line.
 _WORK_SUBJECT = {
@@ -159,3 +162,22 @@ def preferences_save(*, user: User, choices: Mapping[str, tuple[bool, bool]]) ->
             NotificationPreference.objects.update_or_create(
                 user=user, kind=kind, defaults={"email": email, "in_app": in_app}
             )
+
+
+@transaction.atomic
+def notification_email_retry(*, notification: Notification, acting_user: User, failure_seen: str) -> bool:
+    """Queue a given-up email once more, for the failure the person saw (`failure_seen`: the page's
+    `email_failure` of the row). False, and nothing
+    changed, when it was sent meanwhile or already queued again (a second click, or a colleague's): the row's
+    failure is then not the one they saw."""
+    locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    if not locked.email_given_up or locked.email_failure != failure_seen:
+        return False
+    locked.email_attempts = 0
+    locked.email_failed_at = None
+    locked.email_error = ""
+    locked.save(update_fields=["email_attempts", "email_failed_at", "email_error"])
+    log.info("Notification %s: email queued again by %s", locked.pk, acting_user)
+    # robust: an email failing again (eagerly, in the embedded run) is recorded on the row, not an error page.
+    transaction.on_commit(lambda: tasks.send_notification_email.delay(locked.pk), robust=True)
+    return True

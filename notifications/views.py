@@ -5,11 +5,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import selectors, services
-from .forms import PreferencesForm
+from .forms import PreferencesForm, RetryForm
 from .models import KINDS_FOR_ROLE
+from .sending import plain_error
 
 
 def notification_list(request: HttpRequest) -> HttpResponse:
@@ -46,3 +47,25 @@ def preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your notification settings have been saved.")
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})
+
+
+@require_safe
+def failed_emails(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.failed_emails(user=request.user), 25).get_page(request.GET.get("page"))
+    rows = [(n, plain_error(n.email_error)) for n in page.object_list]
+    return render(request, "notifications/failed.html", {"page": page, "rows": rows})
+
+
+@require_POST
+def failed_email_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = selectors.email_for_retry(user=request.user, pk=pk)
+    form = RetryForm(request.POST)
+    seen = form.cleaned_data["failure"] if form.is_valid() else ""
+    who = notification.recipient.get_full_name() or notification.recipient.get_username()
+    if services.notification_email_retry(notification=notification, acting_user=request.user, failure_seen=seen):
+        messages.success(request, f"The email to {who} is being sent again.")
+    else:
+        messages.info(
+            request, f"The email to {who} has already been tried again. This list shows only the emails still not sent."
+        )
+    return redirect("notifications:failed")

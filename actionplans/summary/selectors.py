@@ -11,7 +11,8 @@ from datetime import date
 
 from django.http import Http404
 
-from actionplans.models import ActionUpdate, ProgressReport
+from actionplans.models import Action, ActionUpdate, ProgressReport, RatedAction
+from actionplans.selectors import Rating, accepted_ratings
 from agencies import access
 from agencies.models import Agency, User
 from dataset.build.figures import IndicatorInfo
@@ -34,13 +35,18 @@ class LinkedFigure:
 class Listed:
     """A Red or overdue action in the latest quarter, with its narrative and recovery step."""
 
-    update: ActionUpdate
+    rating: Rating
     overdue: bool
     figures: list[LinkedFigure] = field(default_factory=list)
 
     @property
-    def action(self):
-        return self.update.action
+    def update(self) -> ActionUpdate:
+        return self.rating.update
+
+    @property
+    def action(self) -> Action | RatedAction:
+        """The action as rated: its wording and due date when the report was accepted."""
+        return self.rating.action
 
 
 @dataclass
@@ -59,20 +65,9 @@ def _accepted_periods(limit: int = 2) -> list[ReportingPeriod]:
     )
 
 
-def _updates(period: ReportingPeriod | None, *, with_indicators: bool = False) -> list[ActionUpdate]:
-    if period is None:
-        return []
-    qs = ActionUpdate.objects.filter(report__period=period, report__status=State.ACCEPTED).select_related(
-        "report__agency", "action"
-    )
-    if with_indicators:
-        qs = qs.prefetch_related("action__indicators")
-    return list(qs.order_by("report__agency__name", "action__objective", "action__due_on", "action__pk"))
-
-
-def _rated(updates: list[ActionUpdate]) -> list[summary.Rated]:
+def as_counted(ratings: list[Rating]) -> list[summary.Rated]:
     # Counted under the objective the action had when rated: moving it later does not rewrite an accepted quarter.
-    return [summary.Rated(u.report.agency.short_name, u.rated_objective or u.action.objective, u.rag) for u in updates]
+    return [summary.Rated(r.agency.short_name, r.objective, r.rag) for r in ratings]
 
 
 def _latest_figures(user: User, codes: set[str]) -> tuple[dict[str, IndicatorInfo], dict[str, DatasetValue]]:
@@ -83,9 +78,9 @@ def _latest_figures(user: User, codes: set[str]) -> tuple[dict[str, IndicatorInf
     return dataset_selectors.indicators_of(snapshot), {v.code: v for v in values}
 
 
-def _is_listed(update: ActionUpdate, today: date) -> tuple[bool, bool]:
-    overdue = update.action.is_overdue(today)
-    return update.rag == Rag.RED or overdue, overdue
+def _is_listed(rating: Rating, today: date) -> tuple[bool, bool]:
+    overdue = rating.is_overdue(today)
+    return rating.rag == Rag.RED or overdue, overdue
 
 
 def partnership_summary(*, user: User, today: date, objective: str = "", agency: str = "") -> dict:
@@ -99,8 +94,8 @@ def partnership_summary(*, user: User, today: date, objective: str = "", agency:
     if not periods:
         return context
     period, previous = periods[0], (periods[1] if len(periods) > 1 else None)
-    current_updates = _updates(period, with_indicators=True)
-    previous_updates = _updates(previous)
+    current_ratings = accepted_ratings(period=period, with_indicators=True)
+    previous_ratings = accepted_ratings(period=previous)
     reports = {
         r.agency_id: r
         for r in ProgressReport.objects.filter(period=period, status=State.ACCEPTED).select_related("agency")
@@ -115,8 +110,8 @@ def partnership_summary(*, user: User, today: date, objective: str = "", agency:
     objectives = [o for o in Objective if not objective or o.value == objective]
     shown = [a for a in agencies if a.pk in reports and (not agency or a.short_name == agency)]
     cells = summary.grid(
-        current=_rated(current_updates),
-        previous=_rated(previous_updates),
+        current=as_counted(current_ratings),
+        previous=as_counted(previous_ratings),
         agencies=[a.short_name for a in shown],
         objectives=[o.value for o in objectives],
         compared=compared,
@@ -131,15 +126,16 @@ def partnership_summary(*, user: User, today: date, objective: str = "", agency:
     ]
 
     listed = []
-    for u in current_updates:
-        if (objective and u.action.objective != objective) or (agency and u.report.agency.short_name != agency):
+    for r in current_ratings:
+        if (objective and r.objective != objective) or (agency and r.agency.short_name != agency):
             continue
-        is_listed, overdue = _is_listed(u, today)
+        is_listed, overdue = _is_listed(r, today)
         if is_listed:
-            listed.append(Listed(u, overdue))
-    infos, values = _latest_figures(user, {i.code for item in listed for i in item.action.indicators.all()})
+            listed.append(Listed(r, overdue))
+    # Linked indicators are the live action's: the figures beside them are the latest anyway.
+    infos, values = _latest_figures(user, {i.code for item in listed for i in item.update.action.indicators.all()})
     for item in listed:
-        for indicator in item.action.indicators.all():
+        for indicator in item.update.action.indicators.all():
             info = infos.get(indicator.code)
             text = dataset_selectors.format_cell(info, values.get(indicator.code)) if info else ":"
             item.figures.append(LinkedFigure(indicator.code, indicator.title, text))
@@ -172,12 +168,12 @@ def dashboard_panel(*, user: User, today: date) -> dict | None:
     periods = _accepted_periods(limit=1)
     if not periods:
         return None
-    updates = _updates(periods[0])
-    counts = summary.count(summary.Rated("*", u.action.objective, u.rag) for u in updates)
+    ratings = accepted_ratings(period=periods[0])
+    counts = summary.count(summary.Rated("*", r.objective, r.rag) for r in ratings)
     flagged: dict[str, int] = {}
-    for u in updates:
-        if _is_listed(u, today)[0]:
-            flagged[u.action.objective] = flagged.get(u.action.objective, 0) + 1
+    for r in ratings:
+        if _is_listed(r, today)[0]:
+            flagged[r.objective] = flagged.get(r.objective, 0) + 1
     lines = [
         PanelLine(
             o.value, o.label, summary.Cell(counts.get(("*", o.value), summary.Counter())), flagged.get(o.value, 0)

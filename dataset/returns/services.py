@@ -38,6 +38,15 @@ class EditRefused(Exception):
     """The return cannot be changed now; the text says why and what to do."""
 
 
+class NotSignedOff(EditRefused):
+    """A return is submitted only with its lead's sign-off, whoever or whatever asks (page, upload, command)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The return was not submitted: confirm that the figures are accurate and have been checked, then submit."
+        )
+
+
 class ReturnInvalid(Exception):
     def __init__(self, problems: validation.Problems) -> None:
         super().__init__("The return has problems that must be fixed or explained before it can be submitted.")
@@ -196,8 +205,11 @@ def return_save_values(
 
 
 @transaction.atomic
-def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_off: bool = False) -> Return:
-    """`signed_off`: the lead ticked the sign-off statement; the history records it with their name."""
+def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_off: bool) -> Return:
+    """`signed_off`: the lead confirmed the sign-off statement. Without it nothing changes (NotSignedOff); with it
+    the history records the statement with the signer's name, and the record's time is when they signed."""
+    if signed_off is not True:
+        raise NotSignedOff()
     locked = _lock(ret)
     lifecycle.check(state=locked.status, step=Step.SUBMIT, actor=_actor(acting_user, locked))
     refusal = selectors.edit_block_reason(locked, acting_user)
@@ -210,8 +222,7 @@ def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_o
         raise ReturnInvalid(problems)
     locked.submitted_at = timezone.now()
     locked.submitted_by = acting_user
-    note = sign_off_note(acting_user) if signed_off else ""
-    submitted = _advance(locked, step=Step.SUBMIT, user=acting_user, reason="", note=note)
+    submitted = _advance(locked, step=Step.SUBMIT, user=acting_user, reason="", note=sign_off_note(acting_user))
     _tell(Kind.SUBMITTED, submitted, acting_user)
     return submitted
 

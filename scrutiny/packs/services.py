@@ -25,8 +25,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from actionplans.models import ActionUpdate, ProgressReport
+from actionplans import selectors as actionplan_selectors
+from actionplans.models import ProgressReport
 from actionplans.summary import counting
+from actionplans.summary import selectors as summary_selectors
 from agencies.models import User
 from dataset.build.figures import SpcPhase
 from dataset.history import record_as
@@ -260,32 +262,16 @@ def _person(user: User | None) -> str:
     return user.get_full_name() or user.username
 
 
-def _latest_rags(action_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """Each action's RAG from its newest accepted report: {action id: (rag, quarter label)}."""
-    out: dict[int, tuple[str, str]] = {}
-    updates = (
-        ActionUpdate.objects.filter(action_id__in=list(action_ids), report__status=State.ACCEPTED)
-        .select_related("report__period")
-        .order_by("action_id", "-report__period__year", "-report__period__quarter")
-    )
-    for update in updates:
-        out.setdefault(update.action_id, (update.rag, update.report.period.label))
-    return out
-
-
 def _rag_counts(period: ReportingPeriod | None) -> tuple[str, list[packs.RagCount]]:
-    """Agency by objective RAG counts from the quarter's accepted action-plan reports."""
+    """Agency by objective RAG counts from the quarter's accepted action-plan reports, under the objective each
+    action had when rated."""
     if period is None:
         return "", []
     grid: dict[tuple[str, str], Counter] = {}
-    updates = ActionUpdate.objects.filter(report__period=period, report__status=State.ACCEPTED).select_related(
-        "report__agency", "action"
-    )
-    for update in updates.order_by("report__agency__name", "action__objective"):
-        key = (update.report.agency.name, update.action.objective)
-        counts = grid.setdefault(key, Counter())
-        if update.rag in packs.RAGS:
-            counts[update.rag] += 1
+    for rating in actionplan_selectors.accepted_ratings(period=period):
+        counts = grid.setdefault((rating.agency.name, rating.objective), Counter())
+        if rating.rag in packs.RAGS:
+            counts[rating.rag] += 1
     return period.label, [packs.RagCount(agency, objective, dict(c)) for (agency, objective), c in grid.items()]
 
 
@@ -318,7 +304,7 @@ def gather(pack: EvidencePack) -> packs.PackData:
         )
     )
     action_ids = {a.pk for o in outcomes for a in o.actions.all()}
-    rags = _latest_rags(action_ids)
+    rags = actionplan_selectors.latest_accepted_ratings(action_ids=action_ids)
     periods = list(event.periods.order_by("year", "quarter"))
     evidence = list(
         EvidenceItem.objects.filter(outcomes__in=outcomes)
@@ -336,7 +322,8 @@ def gather(pack: EvidencePack) -> packs.PackData:
     for outcome in outcomes:
         actions = []
         for action in sorted(outcome.actions.all(), key=lambda a: (a.plan.agency.name, a.objective, a.due_on, a.pk)):
-            rag, quarter = rags.get(action.pk, ("", ""))
+            rating = rags.get(action.pk)
+            rag, quarter = (rating.rag, rating.update.report.period.label) if rating else ("", "")
             actions.append(
                 packs.ActionRow(
                     agency=action.plan.agency.name,
@@ -449,10 +436,7 @@ def _rag_periods(periods: list[ReportingPeriod]) -> tuple[ReportingPeriod | None
 
 
 def _rated(period: ReportingPeriod) -> list[counting.Rated]:
-    updates = ActionUpdate.objects.filter(report__period=period, report__status=State.ACCEPTED).values_list(
-        "report__agency__short_name", "action__objective", "rag"
-    )
-    return [counting.Rated(agency, objective, rag) for agency, objective, rag in updates]
+    return summary_selectors.as_counted(actionplan_selectors.accepted_ratings(period=period))
 
 
 def _objective_rags(period: ReportingPeriod | None, previous: ReportingPeriod | None) -> tuple[packs.ObjectiveRag, ...]:

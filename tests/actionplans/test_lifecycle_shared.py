@@ -25,10 +25,13 @@ def test_a_change_to_the_lifecycle_changes_returns_and_reports_alike(
     )
     monkeypatch.setitem(lifecycle.TRANSITIONS, Step.SUBMIT, only_after_reopen)
     with pytest.raises(IllegalTransition, match="This return is draft, so it cannot be submitted"):
-        return_services.return_submit(ret=ret, acting_user=csc_lead, seen_version=ret.version)
+        return_services.return_submit(signed_off=True, ret=ret, acting_user=csc_lead, seen_version=ret.version)
     with pytest.raises(IllegalTransition, match="This report is draft, so it cannot be submitted"):
         plan_services.report_submit(report=csc_report, acting_user=csc_lead, seen_version=csc_report.version)
     monkeypatch.undo()
-    assert return_services.return_submit(ret=ret, acting_user=csc_lead, seen_version=ret.version).status == "submitted"
+    assert (
+        return_services.return_submit(signed_off=True, ret=ret, acting_user=csc_lead, seen_version=ret.version).status
+        == "submitted"
+    )
     submitted = plan_services.report_submit(report=csc_report, acting_user=csc_lead, seen_version=csc_report.version)
     assert submitted.status == State.SUBMITTED

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from actionplans import services, validation
 from actionplans.models import ActionUpdate
-from actionplans.summary.selectors import _rated, _updates
+from actionplans.selectors import accepted_ratings
+from actionplans.summary.selectors import as_counted
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
 from tests.actionplans.conftest import COMPLETE_PLAN, complete_inputs, fill, make_action
@@ -158,7 +159,7 @@ def test_the_rag_summary_counts_an_accepted_update_under_the_objective_it_was_ra
     services.action_save(
         action=first, plan=first.plan, fields={"objective": Objective.EVALUATE}, indicators=None, acting_user=csc_lead
     )
-    rated = _rated(_updates(accepted_csc_report.period))
+    rated = as_counted(accepted_ratings(period=accepted_csc_report.period))
     assert {(r.objective, r.rag) for r in rated if r.objective == "recognise"} == {("recognise", "green")}
     assert not [r for r in rated if r.objective == "evaluate"]
 

@@ -45,7 +45,7 @@ def police_return_in(q1, police_lead, n28, police_plan):
         ret = services.return_start(agency=police_lead.agency, period=q1, acting_user=police_lead)
         fill_return(ret, police_lead, N28="24")
         ret.refresh_from_db()
-        services.return_submit(ret=ret, acting_user=police_lead, seen_version=ret.version)
+        services.return_submit(signed_off=True, ret=ret, acting_user=police_lead, seen_version=ret.version)
     return q1
 
 

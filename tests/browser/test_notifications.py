@@ -6,10 +6,13 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from agencies.models import User
 from dataset.models import Indicator, ReportingPeriod
 from dataset.returns import services
+from notifications import services as notification_services
+from notifications.models import EMAIL_MAX_ATTEMPTS, Kind, Notification
 from tests.browser.conftest import screenshot, sign_in, sign_out
 from tests.browser.test_dashboard import serious_violations
 from tests.browser.test_return_flow import police_quarter  # noqa: F401 (a fixture)
@@ -72,3 +75,36 @@ def test_a_submitted_return_reaches_the_lead_and_the_analyst(page, police_draft)
         "analyst@example.org",
         "police.lead@example.org",
     ]
+
+
+def test_the_analyst_finds_an_email_that_could_not_be_sent_and_tries_it_again(page, police_quarter):  # noqa: F811
+    lead = User.objects.get(username="police.lead")
+    (note,) = notification_services.notify(
+        kind=Kind.SENT_BACK, recipients=[lead], subject=f"Sent back for changes: {WHAT}", text="Check N28."
+    )
+    Notification.objects.filter(pk=note.pk).update(
+        emailed_at=None,
+        email_attempts=EMAIL_MAX_ATTEMPTS,
+        email_failed_at=timezone.now(),
+        email_error="ConnectionRefusedError: [Errno 111] Connection refused",
+    )
+    mail.outbox.clear()
+    sign_in(page, "analyst")
+    page.get_by_test_id("email-tasks").get_by_role("link", name="1 email could not be sent", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Emails that could not be sent"
+    card = page.get_by_test_id("failed-emails").get_by_role("listitem")
+    assert "The portal could not reach the mail server." in card.inner_text() and "Paul Okafor" in card.inner_text()
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    screenshot(page, "failed-emails-320")
+    retry = f"Try again sending the email to Paul Okafor: Sent back for changes: {WHAT}"
+    page.get_by_role("button", name=retry).click()
+    assert "The email to Paul Okafor is being sent again." in page.get_by_role("status").first.inner_text()
+    assert "Every email has been sent." in page.content()
+    assert [m.to for m in mail.outbox] == [["police.lead@example.org"]]
+    # and the person it was for still has it in the portal
+    sign_out(page)
+    sign_in(page, "police.lead")
+    page.goto("/notifications/")
+    assert f"Sent back for changes: {WHAT}" in page.get_by_test_id("notifications").inner_text()

@@ -15,6 +15,7 @@ from dataset.catalogue.periods import Quarter, default_dates
 from dataset.demo import CURRENT, QUARTERS, IndicatorInfo, demo_plan, demo_series, seed_returns
 from dataset.models import HistorySource, NotAvailableReason, ReportingPeriod, Return, ReturnValue
 from dataset.returns import validation
+from dataset.returns.services import sign_off_note
 from neglect_portal.lifecycle import State
 
 TODAY = date(2020, 7, 14)
@@ -183,7 +184,11 @@ def test_every_return_has_a_value_for_each_indicator_its_agency_supplies(seeded)
 def test_the_demo_is_recorded_in_history(seeded):
     ret = Return.objects.get(agency__short_name="CSC", period__year=2016, period__quarter=1)
     record = ret.history.get()
-    assert (record.history_source, record.history_change_reason) == (HistorySource.SYSTEM, "demo data")
+    assert record.history_source == HistorySource.SYSTEM
+    # Accepted, so submitted: with the lead's sign-off, named, as return_submit insists.
+    lead = ret.submitted_by
+    assert lead is not None and lead.agency_id == ret.agency_id
+    assert record.history_change_reason == f"demo data: {sign_off_note(lead)}"
     assert record.history_user.username == "analyst"
     assert ReturnValue.history.count() == ReturnValue.objects.count()
 

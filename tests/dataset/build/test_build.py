@@ -23,7 +23,7 @@ def accepted(csc_return, police_return, csc_lead, police_lead, analyst):
     ):
         fill(ret, user, **figures)
         ret.refresh_from_db()
-        ret = return_submit(ret=ret, acting_user=user, seen_version=ret.version)
+        ret = return_submit(signed_off=True, ret=ret, acting_user=user, seen_version=ret.version)
         return_accept(ret=ret, acting_user=analyst)
     return csc_return, police_return
 
@@ -101,7 +101,7 @@ def test_accepting_and_reopening_queue_a_build_on_commit(
 ):
     fill(csc_return, csc_lead, N18=("150", "420"), N28="24")
     csc_return.refresh_from_db()
-    ret = return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+    ret = return_submit(signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
     with (
         mock.patch("dataset.build.tasks.build_dataset.apply_async") as queued,
         django_capture_on_commit_callbacks(execute=True),

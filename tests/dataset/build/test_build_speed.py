@@ -251,7 +251,7 @@ def accepted(csc_return, police_return, csc_lead, police_lead, analyst):
     ):
         fill(ret, user, **found)
         ret.refresh_from_db()
-        ret = return_submit(ret=ret, acting_user=user, seen_version=ret.version)
+        ret = return_submit(signed_off=True, ret=ret, acting_user=user, seen_version=ret.version)
         return_accept(ret=ret, acting_user=analyst)
     return csc_return, police_return
 
@@ -295,7 +295,7 @@ def _reopen_edit_and_accept_again(ctx):
     return_reopen(ret=csc_return, acting_user=ctx["analyst"], reason="correction")
     fill(csc_return, ctx["csc_lead"], N28="25")
     csc_return.refresh_from_db()
-    ret = return_submit(ret=csc_return, acting_user=ctx["csc_lead"], seen_version=csc_return.version)
+    ret = return_submit(signed_off=True, ret=csc_return, acting_user=ctx["csc_lead"], seen_version=csc_return.version)
     return_accept(ret=ret, acting_user=ctx["analyst"])
 
 
@@ -303,7 +303,7 @@ def _reopen_and_accept_again_unchanged(ctx):
     csc_return, _ = ctx["accepted"]
     return_reopen(ret=csc_return, acting_user=ctx["analyst"], reason="look again")
     csc_return.refresh_from_db()
-    ret = return_submit(ret=csc_return, acting_user=ctx["csc_lead"], seen_version=csc_return.version)
+    ret = return_submit(signed_off=True, ret=csc_return, acting_user=ctx["csc_lead"], seen_version=csc_return.version)
     return_accept(ret=ret, acting_user=ctx["analyst"])
 
 

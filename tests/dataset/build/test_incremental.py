@@ -58,7 +58,7 @@ def _edit(rng: random.Random, analyst: User) -> tuple[set[str], int]:
         inputs[row.indicator.code]["commentary"] = "Checked with the team."  # explains any query the change raises
     fill(ret, lead, **inputs)
     ret.refresh_from_db()
-    ret = return_submit(ret=ret, acting_user=lead, seen_version=ret.version)
+    ret = return_submit(signed_off=True, ret=ret, acting_user=lead, seen_version=ret.version)
     return_accept(ret=ret, acting_user=analyst)
     return set(inputs), ret.period.as_quarter.index
 

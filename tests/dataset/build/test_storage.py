@@ -18,7 +18,7 @@ from tests.dataset.conftest import fill
 def _accept(ret, user, analyst, **figures):
     fill(ret, user, **figures)
     ret.refresh_from_db()
-    ret = return_submit(ret=ret, acting_user=user, seen_version=ret.version)
+    ret = return_submit(signed_off=True, ret=ret, acting_user=user, seen_version=ret.version)
     return return_accept(ret=ret, acting_user=analyst)
 
 

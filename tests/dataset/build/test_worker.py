@@ -21,7 +21,7 @@ from tests.dataset.conftest import fill
 def _submit_and_accept(ret, user, analyst, **figures):
     fill(ret, user, **figures)
     ret.refresh_from_db()
-    ret = return_submit(ret=ret, acting_user=user, seen_version=ret.version)
+    ret = return_submit(signed_off=True, ret=ret, acting_user=user, seen_version=ret.version)
     # Builds are started by this test, not queued by the accept.
     with mock.patch.object(build_requests, "dataset_request_build"):
         return_accept(ret=ret, acting_user=analyst)

@@ -45,7 +45,7 @@ def snapshot(csc_return, police_return, csc_lead, police_lead, analyst):
     ):
         fill(ret, user, **figures)
         ret.refresh_from_db()
-        ret = return_submit(ret=ret, acting_user=user, seen_version=ret.version)
+        ret = return_submit(signed_off=True, ret=ret, acting_user=user, seen_version=ret.version)
         return_accept(ret=ret, acting_user=analyst)
     built = dataset_services.dataset_build(trigger="test")
     dataset_services.snapshot_publish(snapshot=built, acting_user=analyst)

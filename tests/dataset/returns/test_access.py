@@ -45,7 +45,9 @@ def test_get_by_persona(client, request, csc_return, csc_lead, analyst, persona,
     if status == "accepted":
         fill(csc_return, csc_lead, N18=("150", "420"), N28="24")
         csc_return.refresh_from_db()
-        ret = services.return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+        ret = services.return_submit(
+            signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version
+        )
         services.return_accept(ret=ret, acting_user=analyst)
     client.force_login(request.getfixturevalue(persona))
     before = snapshot()
@@ -72,7 +74,7 @@ def test_nobody_but_the_agency_can_post_figures(client, request, csc_return, per
 def test_nobody_but_the_analyst_can_review(client, request, csc_return, csc_lead, persona, name):
     fill(csc_return, csc_lead, N18=("150", "420"), N28="24")
     csc_return.refresh_from_db()
-    services.return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+    services.return_submit(signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
     client.force_login(request.getfixturevalue(persona))
     before = snapshot()
     response = client.post(reverse(f"dataset:{name}", args=[csc_return.pk]), {"reason": "x"})

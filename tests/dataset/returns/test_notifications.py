@@ -19,7 +19,7 @@ def second_csc_lead(csc):
 def submitted(ret, lead):
     fill(ret, lead, N18=("150", "420"), N28="24")
     ret.refresh_from_db()
-    return services.return_submit(ret=ret, acting_user=lead, seen_version=ret.version)
+    return services.return_submit(signed_off=True, ret=ret, acting_user=lead, seen_version=ret.version)
 
 
 def told(kind: str) -> dict[str, str]:
@@ -76,6 +76,6 @@ def test_a_refused_submit_tells_nobody(csc_return, csc_lead, analyst, django_cap
     fill(csc_return, csc_lead, N18=("500", "420"), N28="24")  # numerator above denominator: blocking
     csc_return.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ReturnInvalid):
-        services.return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+        services.return_submit(signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
     assert not Notification.objects.exists()
     assert mail.outbox == []

@@ -102,7 +102,7 @@ def test_a_conflicting_save_keeps_typed_values_names_who_and_marks_the_rows(clie
 def test_the_agency_lead_sees_why_their_return_came_back(client, csc_return, csc_lead, analyst):
     fill(csc_return, csc_lead, N18=("150", "420"), N28="24")
     csc_return.refresh_from_db()
-    ret = services.return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+    ret = services.return_submit(signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
     client.force_login(analyst)
     assert client.post(reverse("dataset:return_send_back", args=[ret.pk]), {"reason": ""}).status_code == 400
     reason = "N18 denominator looks like last year's"
@@ -133,13 +133,11 @@ def test_the_analyst_accepts_several_at_once(client, csc_return, police_return, 
     ):
         fill(ret, user, **figures)
         ret.refresh_from_db()
-        services.return_submit(ret=ret, acting_user=user, seen_version=ret.version)
+        services.return_submit(signed_off=True, ret=ret, acting_user=user, seen_version=ret.version)
     client.force_login(analyst)
     queue = client.get(reverse("review_queue")).content.decode()
     assert "Children&#x27;s Social Care" in queue and "Sussex Police" in queue
-    response = client.post(
-        reverse("review_accept_many"), {"returns": [csc_return.pk, police_return.pk]}, follow=True
-    )
+    response = client.post(reverse("review_accept_many"), {"returns": [csc_return.pk, police_return.pk]}, follow=True)
     assert "Accepted 2 return(s)" in response.content.decode()
     assert set(Return.objects.values_list("status", flat=True)) == {State.ACCEPTED}
 

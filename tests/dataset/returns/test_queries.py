@@ -99,7 +99,7 @@ def test_an_accepted_return_reopened_and_corrected_is_read_afresh(csc_return, cs
         ret=earlier, acting_user=csc_lead, seen_version=earlier.version, inputs={"N28": {"value": "11"}}
     )
     earlier.refresh_from_db()
-    services.return_submit(ret=earlier, acting_user=csc_lead, seen_version=earlier.version)
+    services.return_submit(signed_off=True, ret=earlier, acting_user=csc_lead, seen_version=earlier.version)
     services.return_accept(ret=earlier, acting_user=analyst)
     assert selectors.accepted_history(ret=csc_return, indicators=[n28])["N28"][previous.index] == 11
 

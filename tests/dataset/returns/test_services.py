@@ -14,7 +14,7 @@ from tests.dataset.conftest import fill
 def submitted(ret, user):
     fill(ret, user, N18=("150", "420"), N28="24")
     ret.refresh_from_db()
-    return services.return_submit(ret=ret, acting_user=user, seen_version=ret.version)
+    return services.return_submit(signed_off=True, ret=ret, acting_user=user, seen_version=ret.version)
 
 
 def test_a_draft_keeps_invalid_figures_exactly_as_typed(csc_return, csc_lead):
@@ -28,7 +28,7 @@ def test_submit_is_refused_while_there_are_errors_and_nothing_changes(csc_return
     fill(csc_return, csc_lead, N18=("500", "420"), N28="24")
     csc_return.refresh_from_db()
     with pytest.raises(services.ReturnInvalid) as invalid:
-        services.return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+        services.return_submit(signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
     assert [p.code for p in invalid.value.problems.errors] == ["V03"]
     csc_return.refresh_from_db()
     assert csc_return.status == State.DRAFT
@@ -39,14 +39,14 @@ def test_the_whole_lifecycle_by_the_right_people(csc_return, csc_lead, analyst):
     assert (ret.status, ret.submitted_by) == (State.SUBMITTED, csc_lead)
     ret = services.return_send_back(ret=ret, acting_user=analyst, reason="N18 looks high: check the cohort")
     assert (ret.status, ret.status_reason) == (State.RETURNED, "N18 looks high: check the cohort")
-    ret = services.return_submit(ret=ret, acting_user=csc_lead, seen_version=ret.version)
+    ret = services.return_submit(signed_off=True, ret=ret, acting_user=csc_lead, seen_version=ret.version)
     ret = services.return_accept(ret=ret, acting_user=analyst)
     assert (ret.status, ret.reviewed_by, ret.revision) == (State.ACCEPTED, analyst, 1)
     ret = services.return_reopen(ret=ret, acting_user=analyst, reason="Late correction from Mosaic")
     assert (ret.status, ret.revision) == (State.REOPENED, 2)
     fill(ret, csc_lead, N28="25")
     ret.refresh_from_db()
-    ret = services.return_submit(ret=ret, acting_user=csc_lead, seen_version=ret.version)
+    ret = services.return_submit(signed_off=True, ret=ret, acting_user=csc_lead, seen_version=ret.version)
     assert ret.status == State.SUBMITTED
 
 
@@ -67,13 +67,13 @@ def test_the_agency_cannot_accept_its_own_return_and_the_analyst_cannot_submit_i
     services.return_send_back(ret=ret, acting_user=analyst, reason="check")
     ret.refresh_from_db()
     with pytest.raises(IllegalTransition):
-        services.return_submit(ret=ret, acting_user=analyst, seen_version=ret.version)
+        services.return_submit(signed_off=True, ret=ret, acting_user=analyst, seen_version=ret.version)
 
 
 def test_a_second_submit_is_refused_and_submits_once(csc_return, csc_lead):
     ret = submitted(csc_return, csc_lead)
     with pytest.raises(IllegalTransition, match="already submitted"):
-        services.return_submit(ret=ret, acting_user=csc_lead, seen_version=ret.version - 1)
+        services.return_submit(signed_off=True, ret=ret, acting_user=csc_lead, seen_version=ret.version - 1)
     submissions = [h for h in ret.history.all() if h.status == State.SUBMITTED]
     assert len(submissions) == 1
 
@@ -147,7 +147,9 @@ def test_accepting_many_skips_those_with_unexplained_queries(
     submitted(csc_return, csc_lead)
     fill(police_return, police_lead, N28="3")
     police_return.refresh_from_db()
-    services.return_submit(ret=police_return, acting_user=police_lead, seen_version=police_return.version)
+    services.return_submit(
+        signed_off=True, ret=police_return, acting_user=police_lead, seen_version=police_return.version
+    )
     # Police's previous quarter is accepted after it submitted, so its figure now needs an explanation it lacks.
     previous = Return.objects.create(agency=police_lead.agency, period=earlier_periods[-1], status=State.ACCEPTED)
     ReturnValue.objects.create(ret=previous, indicator=ReturnValue.objects.get(ret=police_return).indicator, value="30")

@@ -89,7 +89,7 @@ def partnership(q1, csc_lead, police_lead, n18, n28, early_help):
         police = services.return_start(agency=police_lead.agency, period=q1, acting_user=police_lead)
         fill(police, police_lead, N28="24")
         police.refresh_from_db()
-        services.return_submit(ret=police, acting_user=police_lead, seen_version=police.version)
+        services.return_submit(signed_off=True, ret=police, acting_user=police_lead, seen_version=police.version)
     return {"csc": csc, "police": police}
 
 
@@ -169,11 +169,13 @@ def test_on_time_counts_the_first_submission_and_a_late_one_does_not(client, ana
     with on(date(2020, 7, 30)):
         # Police's on-time return is sent back and resubmitted late: it was still first submitted on time.
         police = services.return_send_back(ret=police, acting_user=analyst, reason="Check N28")
-        police = services.return_submit(ret=police, acting_user=police.submitted_by, seen_version=police.version)
+        police = services.return_submit(
+            signed_off=True, ret=police, acting_user=police.submitted_by, seen_version=police.version
+        )
         csc = partnership["csc"]
         fill(csc, csc_lead, N28={"value": "7", "not_available_reason": ""}, N30="3")
         csc.refresh_from_db()
-        services.return_submit(ret=csc, acting_user=csc_lead, seen_version=csc.version)
+        services.return_submit(signed_off=True, ret=csc, acting_user=csc_lead, seen_version=csc.version)
         client.force_login(analyst)
         page = client.get(TRACKER)
     assert police.submitted_at.date() == date(2020, 7, 30)

@@ -81,7 +81,7 @@ def submit_police(police_lead, q1, day: date) -> None:
         ret = services.return_start(agency=police_lead.agency, period=q1, acting_user=police_lead)
         fill(ret, police_lead, N28="24")
         ret.refresh_from_db()
-        services.return_submit(ret=ret, acting_user=police_lead, seen_version=ret.version)
+        services.return_submit(signed_off=True, ret=ret, acting_user=police_lead, seen_version=ret.version)
 
 
 # --- the chase list ------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def mixed(csc_lead, police_lead, n18, n28):
         police = services.return_start(agency=police_lead.agency, period=earlier, acting_user=police_lead)
         fill(police, police_lead, N28="24")
         police.refresh_from_db()
-        services.return_submit(ret=police, acting_user=police_lead, seen_version=police.version)
+        services.return_submit(signed_off=True, ret=police, acting_user=police_lead, seen_version=police.version)
     with on(date(2020, 10, 5)):
         csc = services.return_start(agency=csc_lead.agency, period=later, acting_user=csc_lead)
         fill(csc, csc_lead, N18=("150", "420"), N28={"not_available_reason": "system_change"})

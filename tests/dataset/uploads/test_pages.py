@@ -428,7 +428,7 @@ def test_a_submitted_return_cannot_be_uploaded_onto(client, csc_return, csc_lead
     post_file(client, csc_return, fill_csv(template, {"N28": {"value": "25"}}), CSV_NAME)
     upload = Upload.objects.get()
     csc_return.refresh_from_db()
-    services.return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+    services.return_submit(signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
     before = snapshot()
     refused = client.post(url("upload_confirm", csc_return, upload), follow=True)
     assert "was submitted" in text(refused)

@@ -39,7 +39,7 @@ EDITORS = {"scrutineer", "analyst"}
 def snapshot(csc_return, csc_lead, analyst, n18):
     fill(csc_return, csc_lead, N18=("150", "420"), N28="3")
     csc_return.refresh_from_db()
-    ret = return_submit(ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
+    ret = return_submit(signed_off=True, ret=csc_return, acting_user=csc_lead, seen_version=csc_return.version)
     with mock.patch.object(build_requests, "dataset_request_build"):
         return_accept(ret=ret, acting_user=analyst)
     snapshot = dataset_services.dataset_build(trigger="test")
