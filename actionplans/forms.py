@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 
+from agencies.plain_forms import PlainMessages
 from dataset.models import Indicator
 from neglect_portal.strategy import Objective, Rag
 
@@ -22,7 +23,7 @@ def _date(**kwargs) -> forms.DateInput:
     return forms.DateInput(attrs=DATE, format="%Y-%m-%d", **kwargs)
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(PlainMessages, forms.ModelForm):
     """The model's clean() runs in _post_clean, so its messages come back on the fields they name."""
 
     class Meta:
@@ -44,7 +45,7 @@ class PlanForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Action
         fields = [
@@ -186,7 +187,7 @@ class VersionForm(forms.Form):
     seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainMessages, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),

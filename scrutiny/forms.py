@@ -12,6 +12,7 @@ from django import forms
 
 from actionplans.models import Action
 from agencies.models import Agency
+from agencies.plain_forms import PlainMessages
 from dataset.models import Indicator, ReportingPeriod
 
 from . import attachments
@@ -78,7 +79,7 @@ class _ServiceFields:
 
 
 # --- Impact Framework ---------------------------------------------------------------------------------
-class OutcomeForm(_ServiceFields, forms.ModelForm):
+class OutcomeForm(PlainMessages, _ServiceFields, forms.ModelForm):
     m2m = ("indicators", "actions")
     expected_sources = forms.MultipleChoiceField(
         label="Expected evidence sources",
@@ -111,7 +112,7 @@ class OutcomeForm(_ServiceFields, forms.ModelForm):
 
 
 # --- audits -------------------------------------------------------------------------------------------
-class AuditForm(_ServiceFields, forms.ModelForm):
+class AuditForm(PlainMessages, _ServiceFields, forms.ModelForm):
     m2m = ("auditor_agencies",)
 
     class Meta:
@@ -127,7 +128,7 @@ class AuditForm(_ServiceFields, forms.ModelForm):
         self.helper = _helper("title", "period", "scope", "auditor_agencies")
 
 
-class CaseForm(_ServiceFields, forms.ModelForm):
+class CaseForm(PlainMessages, _ServiceFields, forms.ModelForm):
     class Meta:
         model = CaseAudit
         fields = [
@@ -169,7 +170,7 @@ class CaseForm(_ServiceFields, forms.ModelForm):
 
 
 # --- evidence -----------------------------------------------------------------------------------------
-class EvidenceForm(_ServiceFields, forms.ModelForm):
+class EvidenceForm(PlainMessages, _ServiceFields, forms.ModelForm):
     m2m = ("outcomes",)
     upload = forms.FileField(
         label="Attachment (optional)",
@@ -221,7 +222,7 @@ class EvidenceForm(_ServiceFields, forms.ModelForm):
 
 
 # --- training -----------------------------------------------------------------------------------------
-class TrainingForm(_ServiceFields, forms.ModelForm):
+class TrainingForm(PlainMessages, _ServiceFields, forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = ["title", "held_on", "agency", "scale_max", "respondents", "mean_before", "mean_after"]

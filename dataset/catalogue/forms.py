@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Fieldset, Layout
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.db.models import Q
 
 from agencies.models import Agency
+from agencies.plain_forms import PlainMessages
 from dataset.models import Accumulation, Indicator, RelationshipCheck, ReportingPeriod
 from neglect_portal.strategy import Objective
 
 from .services import CHECK_FIELDS, INDICATOR_FIELDS, duplicate_check_error, duplicate_code_error
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = [*INDICATOR_FIELDS, "suppliers"]
@@ -57,8 +58,7 @@ class IndicatorForm(forms.ModelForm):
             Fieldset(
                 "How it is reported", "unit", "numerator_label", "denominator_label", "allow_negative", "accumulation"
             ),
-            # The error summary links to #id_suppliers, which a list of checkboxes does not otherwise have.
-            Fieldset("Who reports it", HTML('<span id="id_suppliers" tabindex="-1"></span>'), "suppliers"),
+            Fieldset("Who reports it", "suppliers"),
             Fieldset("Target and RAG rating", "polarity", "target", "red_threshold", "tolerance_pct"),
             Fieldset("National benchmark", "benchmark_value", "benchmark_source", "benchmark_year"),
             Fieldset("Collection", "active"),
@@ -101,7 +101,7 @@ class RetireForm(forms.Form):
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PeriodDatesForm(forms.ModelForm):
+class PeriodDatesForm(PlainMessages, forms.ModelForm):
     reason = forms.CharField(
         label="Reason for the change",
         required=False,
@@ -130,7 +130,7 @@ class PeriodDatesForm(forms.ModelForm):
             self.fields["reason"].help_text = "Optional. It is kept in the quarter's history."
 
 
-class RelationshipCheckForm(forms.ModelForm):
+class RelationshipCheckForm(PlainMessages, forms.ModelForm):
     """A check the build runs every quarter: one indicator should be at least a factor times another."""
 
     class Meta:
@@ -196,7 +196,7 @@ class RelationshipCheckForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in CHECK_FIELDS}
 
 
-class ProcessChangeForm(forms.Form):
+class ProcessChangeForm(PlainMessages, forms.Form):
     """A process change: the quarter a new SPC phase starts in, and what changed then."""
 
     period = forms.ModelChoiceField(

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from agencies.plain_forms import PlainMessages
 from dataset.models import ReportingPeriod
 from scrutiny import selectors
 from scrutiny.models import EvidenceSource, ImpactOutcome, PackStatus, ScrutinyEvent
@@ -59,7 +60,7 @@ class SwitchForm(forms.Form):
     snapshot = forms.IntegerField(min_value=1)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(PlainMessages, forms.ModelForm):
     outcomes = forms.ModelMultipleChoiceField(
         queryset=ImpactOutcome.objects.all(), widget=forms.CheckboxSelectMultiple, label="Outcomes in scope"
     )
