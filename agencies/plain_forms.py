@@ -28,7 +28,7 @@ def _subject(label: str) -> str:
 
 # Messages a field's validators raise (limits): the field's error_messages override them by code when present.
 VALIDATOR_CODES = frozenset(
-    {"min_value", "max_value", "max_length", "max_digits", "max_whole_digits", "max_decimal_places"}
+    {"invalid", "min_value", "max_value", "max_length", "max_digits", "max_whole_digits", "max_decimal_places"}
 )
 
 
