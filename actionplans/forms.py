@@ -30,6 +30,10 @@ class PlanForm(PlainMessages, forms.ModelForm):
         model = ActionPlan
         fields = ["title", "starts_on", "ends_on", "signed_off_by", "signed_off_role", "signed_off_on"]
         widgets = {"starts_on": _date(), "ends_on": _date(), "signed_off_on": _date()}
+        error_messages = {
+            "starts_on": {"required": "Enter the date the plan starts"},
+            "ends_on": {"required": "Enter the date the plan ends"},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,8 +23,16 @@ class SignInForm(PlainMessages, AuthenticationForm):
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
+class _NewPasswordTwice:
+    """The second new-password box's message: its label ("New password confirmation") reads badly after "Enter"."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password2"].error_messages["required"] = "Enter the new password again, to confirm it"
+
+
 # Django's own password forms, with plain messages for their fields ("Enter the new password").
-class PasswordChange(PlainMessages, PasswordChangeForm):
+class PasswordChange(PlainMessages, _NewPasswordTwice, PasswordChangeForm):
     error_messages = {
         **PasswordChangeForm.error_messages,
         "password_incorrect": "The old password is not right. Enter the password you signed in with.",
@@ -33,10 +41,13 @@ class PasswordChange(PlainMessages, PasswordChangeForm):
 
 
 class PasswordReset(PlainMessages, PasswordResetForm):
-    pass
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Email address"
+        self.fields["email"].error_messages["required"] = "Enter your email address"
 
 
-class SetPassword(PlainMessages, SetPasswordForm):
+class SetPassword(PlainMessages, _NewPasswordTwice, SetPasswordForm):
     error_messages = {
         **SetPasswordForm.error_messages,
         "password_mismatch": "The two new passwords are not the same. Type the new password again in both boxes.",

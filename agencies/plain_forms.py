@@ -2,23 +2,24 @@
 field is required.", "Enter a valid date.") becomes a message that names the field and says how to fix it
 ("Enter the due date", "Due date must be a real date"). A message a form already words for itself is kept.
 
-Forms call `plain_messages(self)` at the end of __init__, or inherit `PlainMessages` first."""
+Forms inherit `PlainMessages` first; `plain_messages(form)` does the same for a form that cannot."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django import forms
 
 CHOOSE = (forms.Select, forms.RadioSelect, forms.CheckboxSelectMultiple, forms.SelectMultiple, forms.FileInput)
 
 
+QUESTION_WORDS = ("what ", "why ", "who ", "how ", "when ", "which ", "where ")
+
+
 def _noun(label: str) -> str:
-    """ "Due date" -> "the due date"; "RAG rating" keeps its capitals."""
+    """ "Due date" -> "the due date"; "RAG rating" keeps its capitals; "What will be done" -> "what will be done"."""
     label = label.removesuffix("(optional)").strip()
     if len(label) > 1 and not label[1].isupper():
         label = label[0].lower() + label[1:]
-    return f"the {label}"
+    return label if label.startswith(QUESTION_WORDS) else f"the {label}"
 
 
 def _subject(label: str) -> str:
@@ -81,8 +82,9 @@ def plain_messages(form: forms.BaseForm) -> None:
 
 
 class PlainMessages:
-    """Mixin: put first in the bases, `class PlanForm(PlainMessages, forms.ModelForm)`."""
+    """Mixin: put first in the bases, `class PlanForm(PlainMessages, forms.ModelForm)`. The messages are worded
+    when the form is cleaned, so labels a form's __init__ sets are the ones the messages name."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def full_clean(self) -> None:
         plain_messages(self)  # type: ignore[arg-type]
+        super().full_clean()  # type: ignore[misc]

@@ -85,7 +85,7 @@ class OutcomeForm(PlainMessages, _ServiceFields, forms.ModelForm):
         label="Expected evidence sources",
         choices=EvidenceSource.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one evidence source expected for this outcome."},
+        error_messages={"required": "Choose at least one evidence source expected for this outcome"},
     )
 
     class Meta:
@@ -148,6 +148,7 @@ class CaseForm(PlainMessages, _ServiceFields, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, question in AUDIT_QUESTIONS.items():
             self.fields[name].label = question
+            self.fields[name].error_messages["required"] = f"Choose a grade for {question[0].lower()}{question[1:]}"
         self.fields["agency"].queryset = Agency.objects.order_by("name")
         self.fields["agency"].label = "Agency whose case it is"
         self.helper = _helper(
@@ -233,6 +234,12 @@ class TrainingForm(PlainMessages, _ServiceFields, forms.ModelForm):
             "respondents": "People who answered both before and after",
             "mean_before": "Mean confidence before",
             "mean_after": "Mean confidence after",
+        }
+        error_messages = {
+            "respondents": {"required": "Enter how many people answered both before and after"},
+            "mean_before": {"required": "Enter the mean confidence score before the session"},
+            "mean_after": {"required": "Enter the mean confidence score after the session"},
+            "scale_max": {"required": "Enter the top of the scale, such as 5 or 10"},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -41,6 +41,10 @@ class IndicatorForm(PlainMessages, forms.ModelForm):
             "active": "Collected (not retired)",
             "accumulation": "How the figure adds up",
         }
+        error_messages = {
+            "suppliers": {"required": "Choose at least one agency that supplies it"},
+            "tolerance_pct": {"required": "Enter the quarter-on-quarter tolerance, as a percentage such as 10"},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,6 +117,11 @@ class PeriodDatesForm(PlainMessages, forms.ModelForm):
         model = ReportingPeriod
         fields = ["opens_on", "due_on", "locks_on", "note"]
         labels = {"opens_on": "Opens on", "due_on": "Due on", "locks_on": "Locks on", "note": "Note for agencies"}
+        error_messages = {
+            "opens_on": {"required": "Enter the date the quarter opens"},
+            "due_on": {"required": "Enter the date returns are due"},
+            "locks_on": {"required": "Enter the date the quarter locks"},
+        }
         widgets = {"opens_on": _DATE, "due_on": _DATE, "locks_on": _DATE}
 
     def __init__(self, *args: Any, locked: bool, **kwargs: Any) -> None:
@@ -151,15 +160,16 @@ class RelationshipCheckForm(PlainMessages, forms.ModelForm):
         }
         error_messages = {
             "at_least": {
-                "required": "Enter the factor, such as 0.5 for at least half.",
-                "invalid": "Enter the factor as a number, such as 0.5 for at least half.",
-                "min_value": "Enter a factor above 0, such as 0.5 for at least half.",
-                "max_decimal_places": "Enter the factor with at most 3 decimal places, such as 0.333.",
-                "max_digits": "Enter a factor below 100,000, such as 0.5 or 2.",
-                "max_whole_digits": "Enter a factor below 100,000, such as 0.5 or 2.",
+                "required": "Enter the factor, such as 0.5 for at least half",
+                "invalid": "Enter the factor as a number, such as 0.5 for at least half",
+                "min_value": "Enter a factor above 0, such as 0.5 for at least half",
+                "max_decimal_places": "Enter the factor with at most 3 decimal places, such as 0.333",
+                "max_digits": "Enter a factor below 100,000, such as 0.5 or 2",
+                "max_whole_digits": "Enter a factor below 100,000, such as 0.5 or 2",
             },
-            "why": {"required": "Say why the two indicators should relate like this."},
-            "question": {"required": "Enter the question the Working Group should explore when the check fails."},
+            "compared_with": {"required": "Choose the indicator to compare with"},
+            "why": {"required": "Enter why the two indicators should relate like this"},
+            "question": {"required": "Enter the question the Working Group should explore when the check fails"},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

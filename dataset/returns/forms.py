@@ -274,7 +274,7 @@ class AcceptManyForm(PlainMessages, forms.Form):
         coerce=int,
         choices=[],
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one return to accept."},
+        error_messages={"required": "Choose at least one return to accept"},
     )
 
     def __init__(self, *args, queue, **kwargs) -> None:

@@ -62,12 +62,16 @@ class SwitchForm(forms.Form):
 
 class EventForm(PlainMessages, forms.ModelForm):
     outcomes = forms.ModelMultipleChoiceField(
-        queryset=ImpactOutcome.objects.all(), widget=forms.CheckboxSelectMultiple, label="Outcomes in scope"
+        queryset=ImpactOutcome.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Outcomes in scope",
+        error_messages={"required": "Choose at least one outcome in scope"},
     )
     periods = forms.ModelMultipleChoiceField(
         queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
         widget=forms.CheckboxSelectMultiple,
         label="Quarters covered",
+        error_messages={"required": "Choose at least one quarter the event covers"},
     )
     snapshot = SnapshotChoice(
         queryset=pack_services.snapshots_for_events(),
@@ -81,6 +85,7 @@ class EventForm(PlainMessages, forms.ModelForm):
         fields = ["title", "held_on", "snapshot", "outcomes", "periods", "notes"]
         widgets = {"held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         labels = {"held_on": "Date"}
+        error_messages = {"held_on": {"required": "Enter the date of the event"}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -125,7 +125,7 @@ def test_the_password_change_form_speaks_plainly(client, csc_lead):
 
 def test_the_password_reset_form_asks_for_the_email_plainly(client, db):
     html = client.post(reverse("password_reset"), {"email": "not an address"}).content.decode()
-    assert "Enter the email in the right format, like name@example.org" in summary_of(html)
+    assert "Enter the email address in the right format, like name@example.org" in summary_of(html)
 
 
 def test_an_outcome_without_sources_links_to_the_first_checkbox(client, scrutineer):
@@ -181,3 +181,20 @@ def test_a_form_sent_without_its_token_gets_a_page_that_says_what_to_do(csc_lead
 def test_the_csrf_page_is_shown_to_someone_signed_out_too(db):
     response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a", "password": "b"})
     assert response.status_code == 403 and "Your form could not be sent" in response.content.decode()
+
+
+def test_a_question_label_is_not_given_a_the():
+    field = forms.CharField(label="What will be done")
+    assert field_messages("description", field)["required"] == "Enter what will be done"
+
+
+def test_labels_set_in_a_forms_init_are_the_ones_the_messages_name():
+    class Later(PlainMessages, forms.Form):
+        agency = forms.CharField()
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["agency"].label = "Agency whose case it is"
+
+    form = Later(data={})
+    assert form.errors["agency"] == ["Enter the agency whose case it is"]
