@@ -72,6 +72,7 @@ class ActionForm(PlainMessages, forms.ModelForm):
             "indicators": forms.SelectMultiple(attrs={"size": 8}),
         }
         labels = {"indicators": "Linked indicators", "dropped_reason": "Why it was dropped (if dropped)"}
+        help_texts = {"indicators": ""}  # the model's "Optional." says again what the label's "(optional)" says
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -136,7 +136,7 @@ class PeriodDatesForm(PlainMessages, forms.ModelForm):
                 "Enter the reason for changing the dates of a locked quarter, for example to accept a late return."
             )
         else:
-            self.fields["reason"].help_text = "Optional. It is kept in the quarter's history."
+            self.fields["reason"].help_text = "It is kept in the quarter's history."
 
 
 class RelationshipCheckForm(PlainMessages, forms.ModelForm):
