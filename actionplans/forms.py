@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 
+from agencies.plain_forms import PlainMessages
 from dataset.models import Indicator
 from neglect_portal.strategy import Objective, Rag
 
@@ -22,13 +23,17 @@ def _date(**kwargs) -> forms.DateInput:
     return forms.DateInput(attrs=DATE, format="%Y-%m-%d", **kwargs)
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(PlainMessages, forms.ModelForm):
     """The model's clean() runs in _post_clean, so its messages come back on the fields they name."""
 
     class Meta:
         model = ActionPlan
         fields = ["title", "starts_on", "ends_on", "signed_off_by", "signed_off_role", "signed_off_on"]
         widgets = {"starts_on": _date(), "ends_on": _date(), "signed_off_on": _date()}
+        error_messages = {
+            "starts_on": {"required": "Enter the date the plan starts"},
+            "ends_on": {"required": "Enter the date the plan ends"},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,7 +49,7 @@ class PlanForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Action
         fields = [
@@ -67,6 +72,7 @@ class ActionForm(forms.ModelForm):
             "indicators": forms.SelectMultiple(attrs={"size": 8}),
         }
         labels = {"indicators": "Linked indicators", "dropped_reason": "Why it was dropped (if dropped)"}
+        help_texts = {"indicators": ""}  # the model's "Optional." says again what the label's "(optional)" says
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,7 +192,7 @@ class VersionForm(forms.Form):
     seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainMessages, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -49,9 +49,17 @@ class ActionPlan(models.Model):
 
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "The plan cannot end before it starts."})
+            raise ValidationError({"ends_on": f"End date must be on or after the start date, {_day(self.starts_on)}"})
         if (self.signed_off_by or self.signed_off_on) and not (self.signed_off_by and self.signed_off_on):
-            raise ValidationError({"signed_off_on": "Give both the director's name and the date they signed it off."})
+            raise ValidationError(
+                {"signed_off_on": "Enter the date the director signed it off, as well as their name"}
+                if self.signed_off_by
+                else {"signed_off_by": "Enter the name of the director who signed it off, as well as the date"}
+            )
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 class ActionStatus(models.TextChoices):
@@ -87,9 +95,9 @@ class Action(models.Model):
     def clean(self) -> None:
         errors = {}
         if self.starts_on and self.due_on and self.due_on < self.starts_on:
-            errors["due_on"] = "The due date cannot be before the start date."
+            errors["due_on"] = f"Due date must be on or after the start date, {_day(self.starts_on)}"
         if self.status == ActionStatus.DROPPED and not self.dropped_reason.strip():
-            errors["dropped_reason"] = "Say why the action was dropped."
+            errors["dropped_reason"] = "Enter why the action was dropped"
         if errors:
             raise ValidationError(errors)
 

@@ -132,6 +132,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form gets a page that says why and what to do, not Django's technical one (issue 14).
+CSRF_FAILURE_VIEW = "neglect_portal.views.csrf_failure"
 
 # --- Security when DEBUG is off -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

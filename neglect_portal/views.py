@@ -101,3 +101,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form came back without its security token (the page was open too long, or cookies are
+    blocked). Say so in plain words, and how to send it again without losing what was typed. Django's reason is
+    for the log, not the reader."""
+    log.warning("CSRF failure on %s: %s", request.path, reason)
+    return render(request, "403_csrf.html", status=403)

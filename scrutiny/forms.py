@@ -12,6 +12,7 @@ from django import forms
 
 from actionplans.models import Action
 from agencies.models import Agency
+from agencies.plain_forms import PlainMessages
 from dataset.models import Indicator, ReportingPeriod
 
 from . import attachments
@@ -78,13 +79,13 @@ class _ServiceFields:
 
 
 # --- Impact Framework ---------------------------------------------------------------------------------
-class OutcomeForm(_ServiceFields, forms.ModelForm):
+class OutcomeForm(PlainMessages, _ServiceFields, forms.ModelForm):
     m2m = ("indicators", "actions")
     expected_sources = forms.MultipleChoiceField(
         label="Expected evidence sources",
         choices=EvidenceSource.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one evidence source expected for this outcome."},
+        error_messages={"required": "Choose at least one evidence source expected for this outcome"},
     )
 
     class Meta:
@@ -111,7 +112,7 @@ class OutcomeForm(_ServiceFields, forms.ModelForm):
 
 
 # --- audits -------------------------------------------------------------------------------------------
-class AuditForm(_ServiceFields, forms.ModelForm):
+class AuditForm(PlainMessages, _ServiceFields, forms.ModelForm):
     m2m = ("auditor_agencies",)
 
     class Meta:
@@ -127,7 +128,7 @@ class AuditForm(_ServiceFields, forms.ModelForm):
         self.helper = _helper("title", "period", "scope", "auditor_agencies")
 
 
-class CaseForm(_ServiceFields, forms.ModelForm):
+class CaseForm(PlainMessages, _ServiceFields, forms.ModelForm):
     class Meta:
         model = CaseAudit
         fields = [
@@ -147,6 +148,7 @@ class CaseForm(_ServiceFields, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, question in AUDIT_QUESTIONS.items():
             self.fields[name].label = question
+            self.fields[name].error_messages["required"] = f"Choose a grade for {question[0].lower()}{question[1:]}"
         self.fields["agency"].queryset = Agency.objects.order_by("name")
         self.fields["agency"].label = "Agency whose case it is"
         self.helper = _helper(
@@ -169,7 +171,7 @@ class CaseForm(_ServiceFields, forms.ModelForm):
 
 
 # --- evidence -----------------------------------------------------------------------------------------
-class EvidenceForm(_ServiceFields, forms.ModelForm):
+class EvidenceForm(PlainMessages, _ServiceFields, forms.ModelForm):
     m2m = ("outcomes",)
     upload = forms.FileField(
         label="Attachment (optional)",
@@ -221,7 +223,7 @@ class EvidenceForm(_ServiceFields, forms.ModelForm):
 
 
 # --- training -----------------------------------------------------------------------------------------
-class TrainingForm(_ServiceFields, forms.ModelForm):
+class TrainingForm(PlainMessages, _ServiceFields, forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = ["title", "held_on", "agency", "scale_max", "respondents", "mean_before", "mean_after"]
@@ -232,6 +234,12 @@ class TrainingForm(_ServiceFields, forms.ModelForm):
             "respondents": "People who answered both before and after",
             "mean_before": "Mean confidence before",
             "mean_after": "Mean confidence after",
+        }
+        error_messages = {
+            "respondents": {"required": "Enter how many people answered both before and after"},
+            "mean_before": {"required": "Enter the mean confidence score before the session"},
+            "mean_after": {"required": "Enter the mean confidence score after the session"},
+            "scale_max": {"required": "Enter the top of the scale, such as 5 or 10"},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

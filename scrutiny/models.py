@@ -154,8 +154,8 @@ class TrainingSession(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     scale_max = models.PositiveSmallIntegerField("scale (1 to)", default=10, validators=[MinValueValidator(2)])
     respondents = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    mean_before = models.DecimalField(max_digits=5, decimal_places=2)
-    mean_after = models.DecimalField(max_digits=5, decimal_places=2)
+    mean_before = models.DecimalField("mean confidence before", max_digits=5, decimal_places=2)
+    mean_after = models.DecimalField("mean confidence after", max_digits=5, decimal_places=2)
 
     history = HistoricalRecords(bases=[HowChanged])
 
@@ -173,7 +173,8 @@ class TrainingSession(models.Model):
         for name in ("mean_before", "mean_after"):
             value = getattr(self, name)
             if value is not None and self.scale_max and not (1 <= value <= self.scale_max):
-                raise ValidationError({name: f"A mean score must lie on the scale, 1 to {self.scale_max}."})
+                label = str(self._meta.get_field(name).verbose_name).capitalize()
+                raise ValidationError({name: f"{label} must be between 1 and {self.scale_max}, the top of the scale"})
 
 
 class ScrutinyEvent(models.Model):

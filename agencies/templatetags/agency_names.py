@@ -1,5 +1,7 @@
-"""`{{ agency|abbr }}` and `{{ short_names|abbr_all }}`: agency short names (EDU, SCFT, WSSCP) written as <abbr>
-with the full name, so a reader who does not know them can find out (WCAG 3.1.4)."""
+"""Abbreviations written as <abbr> with their expansion, so a reader who does not know them can find out (WCAG
+3.1.4): `{{ agency|abbr }}` and `{{ short_names|abbr_all }}` for agency short names (EDU, SCFT, WSSCP), and
+`{{ "RAG"|term }}` for the portal's other abbreviations (RAG, SPC, YTD, CSV, XLSX ...). GOV.UK asks for the first
+use on a page; a template may mark more."""
 
 from __future__ import annotations
 
@@ -30,3 +32,27 @@ def abbr_all(short_names: Iterable[str]) -> SafeString:
     return format_html_join(
         ", ", "{}", ((abbr(Agency(short_name=s, name=full[s])) if s in full else s,) for s in names)
     )
+
+
+TERMS = {
+    "RAG": "Red, Amber, Green (and Blue for complete)",
+    "SPC": "statistical process control",
+    "YTD": "year to date",
+    "CSV": "comma-separated values, a spreadsheet file",
+    "XLSX": "Excel workbook",
+    "PDF": "Portable Document Format",
+    "ZIP": "a compressed folder of files",
+    "DfE": "Department for Education",
+    "GSS": "Government Statistical Service",
+    "NHS": "National Health Service",
+    "UTF-8": "the usual way of saving text, which keeps every character",
+    "XmR": "individuals and moving range",
+}
+
+
+@register.filter
+def term(short: str) -> SafeString:
+    """ "RAG" -> <abbr title="Red, Amber, Green ...">RAG</abbr>; an unknown term is written as it is."""
+    if short not in TERMS:
+        return format_html("{}", short)
+    return format_html('<abbr title="{}">{}</abbr>', TERMS[short], short)

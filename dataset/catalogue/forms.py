@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Fieldset, Layout
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.db.models import Q
 
 from agencies.models import Agency
+from agencies.plain_forms import PlainMessages
 from dataset.models import Accumulation, Indicator, RelationshipCheck, ReportingPeriod
 from neglect_portal.strategy import Objective
 
 from .services import CHECK_FIELDS, INDICATOR_FIELDS, duplicate_check_error, duplicate_code_error
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(PlainMessages, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = [*INDICATOR_FIELDS, "suppliers"]
@@ -40,6 +41,10 @@ class IndicatorForm(forms.ModelForm):
             "active": "Collected (not retired)",
             "accumulation": "How the figure adds up",
         }
+        error_messages = {
+            "suppliers": {"required": "Choose at least one agency that supplies it"},
+            "tolerance_pct": {"required": "Enter the quarter-on-quarter tolerance, as a percentage such as 10"},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,8 +62,7 @@ class IndicatorForm(forms.ModelForm):
             Fieldset(
                 "How it is reported", "unit", "numerator_label", "denominator_label", "allow_negative", "accumulation"
             ),
-            # The error summary links to #id_suppliers, which a list of checkboxes does not otherwise have.
-            Fieldset("Who reports it", HTML('<span id="id_suppliers" tabindex="-1"></span>'), "suppliers"),
+            Fieldset("Who reports it", "suppliers"),
             Fieldset("Target and RAG rating", "polarity", "target", "red_threshold", "tolerance_pct"),
             Fieldset("National benchmark", "benchmark_value", "benchmark_source", "benchmark_year"),
             Fieldset("Collection", "active"),
@@ -101,7 +105,7 @@ class RetireForm(forms.Form):
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PeriodDatesForm(forms.ModelForm):
+class PeriodDatesForm(PlainMessages, forms.ModelForm):
     reason = forms.CharField(
         label="Reason for the change",
         required=False,
@@ -113,6 +117,11 @@ class PeriodDatesForm(forms.ModelForm):
         model = ReportingPeriod
         fields = ["opens_on", "due_on", "locks_on", "note"]
         labels = {"opens_on": "Opens on", "due_on": "Due on", "locks_on": "Locks on", "note": "Note for agencies"}
+        error_messages = {
+            "opens_on": {"required": "Enter the date the quarter opens"},
+            "due_on": {"required": "Enter the date returns are due"},
+            "locks_on": {"required": "Enter the date the quarter locks"},
+        }
         widgets = {"opens_on": _DATE, "due_on": _DATE, "locks_on": _DATE}
 
     def __init__(self, *args: Any, locked: bool, **kwargs: Any) -> None:
@@ -127,10 +136,10 @@ class PeriodDatesForm(forms.ModelForm):
                 "Enter the reason for changing the dates of a locked quarter, for example to accept a late return."
             )
         else:
-            self.fields["reason"].help_text = "Optional. It is kept in the quarter's history."
+            self.fields["reason"].help_text = "It is kept in the quarter's history."
 
 
-class RelationshipCheckForm(forms.ModelForm):
+class RelationshipCheckForm(PlainMessages, forms.ModelForm):
     """A check the build runs every quarter: one indicator should be at least a factor times another."""
 
     class Meta:
@@ -151,15 +160,16 @@ class RelationshipCheckForm(forms.ModelForm):
         }
         error_messages = {
             "at_least": {
-                "required": "Enter the factor, such as 0.5 for at least half.",
-                "invalid": "Enter the factor as a number, such as 0.5 for at least half.",
-                "min_value": "Enter a factor above 0, such as 0.5 for at least half.",
-                "max_decimal_places": "Enter the factor with at most 3 decimal places, such as 0.333.",
-                "max_digits": "Enter a factor below 100,000, such as 0.5 or 2.",
-                "max_whole_digits": "Enter a factor below 100,000, such as 0.5 or 2.",
+                "required": "Enter the factor, such as 0.5 for at least half",
+                "invalid": "Enter the factor as a number, such as 0.5 for at least half",
+                "min_value": "Enter a factor above 0, such as 0.5 for at least half",
+                "max_decimal_places": "Enter the factor with at most 3 decimal places, such as 0.333",
+                "max_digits": "Enter a factor below 100,000, such as 0.5 or 2",
+                "max_whole_digits": "Enter a factor below 100,000, such as 0.5 or 2",
             },
-            "why": {"required": "Say why the two indicators should relate like this."},
-            "question": {"required": "Enter the question the Working Group should explore when the check fails."},
+            "compared_with": {"required": "Choose the indicator to compare with"},
+            "why": {"required": "Enter why the two indicators should relate like this"},
+            "question": {"required": "Enter the question the Working Group should explore when the check fails"},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -196,7 +206,7 @@ class RelationshipCheckForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in CHECK_FIELDS}
 
 
-class ProcessChangeForm(forms.Form):
+class ProcessChangeForm(PlainMessages, forms.Form):
     """A process change: the quarter a new SPC phase starts in, and what changed then."""
 
     period = forms.ModelChoiceField(

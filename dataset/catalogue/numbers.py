@@ -53,11 +53,9 @@ def parse_number(text: str) -> Decimal | None:
     return abs(number) if number == 0 else number
 
 
-
 def format_value(unit: str, value: Decimal) -> str:
     """A computed value as people read it: "35.7%", "1,256", "42.8 per 10,000", "12.3"."""
     return with_unit(unit, round_text(value, decimal_places(unit, value)))
-
 
 
 def decimal_places(unit: str, value: Decimal) -> int:
@@ -70,7 +68,6 @@ def decimal_places(unit: str, value: Decimal) -> int:
     return places
 
 
-
 def round_text(value: Decimal, places: int, rounding: str = ROUND_HALF_UP) -> str:
     with localcontext() as ctx:
         ctx.rounding = rounding
@@ -79,7 +76,6 @@ def round_text(value: Decimal, places: int, rounding: str = ROUND_HALF_UP) -> st
     if text.startswith("-") and not any(ch in "123456789" for ch in text):
         text = text[1:]
     return text
-
 
 
 def with_unit(unit: str, text: str) -> str:

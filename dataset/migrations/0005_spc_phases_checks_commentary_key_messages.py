@@ -10,146 +10,334 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dataset', '0004_dataset_snapshots'),
+        ("dataset", "0004_dataset_snapshots"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='datasetcontribution',
-            name='commentary',
-            field=models.TextField(blank=True, help_text='What the agency said about this figure, as accepted.'),
+            model_name="datasetcontribution",
+            name="commentary",
+            field=models.TextField(blank=True, help_text="What the agency said about this figure, as accepted."),
         ),
         migrations.AddField(
-            model_name='datasetspc',
-            name='method',
-            field=models.CharField(default='xmr', help_text='"xmr", or "year_to_date" (no SPC).', max_length=14),
+            model_name="datasetspc",
+            name="method",
+            field=models.CharField(default="xmr", help_text='"xmr", or "year_to_date" (no SPC).', max_length=14),
         ),
         migrations.AddField(
-            model_name='datasetspc',
-            name='phases',
+            model_name="datasetspc",
+            name="phases",
             field=models.JSONField(default=list),
         ),
         migrations.AddField(
-            model_name='datasetspc',
-            name='suggested_start',
-            field=models.IntegerField(blank=True, help_text='Quarter index where the build suggests a new phase (a persisting shift).', null=True),
+            model_name="datasetspc",
+            name="suggested_start",
+            field=models.IntegerField(
+                blank=True,
+                help_text="Quarter index where the build suggests a new phase (a persisting shift).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='datasetspc',
-            name='suggestion',
+            model_name="datasetspc",
+            name="suggestion",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='datasettheme',
-            name='objective',
+            model_name="datasettheme",
+            name="objective",
             field=models.CharField(blank=True, max_length=12),
         ),
         migrations.AddField(
-            model_name='datasettheme',
-            name='quarter',
-            field=models.IntegerField(blank=True, help_text='The quarter the theme is about.', null=True),
+            model_name="datasettheme",
+            name="quarter",
+            field=models.IntegerField(blank=True, help_text="The quarter the theme is about.", null=True),
         ),
         migrations.AddField(
-            model_name='datasettheme',
-            name='signals',
-            field=models.JSONField(default=list, help_text='Every kind of signal the theme combines, strongest first.'),
+            model_name="datasettheme",
+            name="signals",
+            field=models.JSONField(default=list, help_text="Every kind of signal the theme combines, strongest first."),
         ),
         migrations.AddField(
-            model_name='datasettheme',
-            name='since_quarter',
-            field=models.IntegerField(blank=True, help_text='The first quarter of the unbroken run in which this theme has held.', null=True),
+            model_name="datasettheme",
+            name="since_quarter",
+            field=models.IntegerField(
+                blank=True, help_text="The first quarter of the unbroken run in which this theme has held.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='historicalindicator',
-            name='accumulation',
-            field=models.CharField(choices=[('quarter', 'Each quarter on its own'), ('year_to_date', 'Year to date: adds up from April and starts again each Q1')], default='quarter', help_text='Year to date: compared with the same quarter of earlier years and a pro-rata target, never by SPC across the April reset.', max_length=14),
+            model_name="historicalindicator",
+            name="accumulation",
+            field=models.CharField(
+                choices=[
+                    ("quarter", "Each quarter on its own"),
+                    ("year_to_date", "Year to date: adds up from April and starts again each Q1"),
+                ],
+                default="quarter",
+                help_text="Year to date: compared with the same quarter of earlier years and a pro-rata target, never by SPC across the April reset.",
+                max_length=14,
+            ),
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='accumulation',
-            field=models.CharField(choices=[('quarter', 'Each quarter on its own'), ('year_to_date', 'Year to date: adds up from April and starts again each Q1')], default='quarter', help_text='Year to date: compared with the same quarter of earlier years and a pro-rata target, never by SPC across the April reset.', max_length=14),
+            model_name="indicator",
+            name="accumulation",
+            field=models.CharField(
+                choices=[
+                    ("quarter", "Each quarter on its own"),
+                    ("year_to_date", "Year to date: adds up from April and starts again each Q1"),
+                ],
+                default="quarter",
+                help_text="Year to date: compared with the same quarter of earlier years and a pro-rata target, never by SPC across the April reset.",
+                max_length=14,
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalProcessChange',
+            name="HistoricalProcessChange",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_source', models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin')], default='system', max_length=10)),
-                ('reason', models.CharField(help_text='What changed, e.g. "Neglect Strategy launched".', max_length=200)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='dataset.indicator')),
-                ('period', models.ForeignKey(blank=True, db_constraint=False, help_text='The first quarter of the new phase.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='dataset.reportingperiod')),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "history_source",
+                    models.CharField(
+                        choices=[
+                            ("form", "Form"),
+                            ("upload", "Upload"),
+                            ("review", "Review"),
+                            ("reopen", "Reopen"),
+                            ("system", "System"),
+                            ("admin", "Admin"),
+                        ],
+                        default="system",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(help_text='What changed, e.g. "Neglect Strategy launched".', max_length=200),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="dataset.indicator",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The first quarter of the new phase.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="dataset.reportingperiod",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical process change',
-                'verbose_name_plural': 'historical process changes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical process change",
+                "verbose_name_plural": "historical process changes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRelationshipCheck',
+            name="HistoricalRelationshipCheck",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_source', models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin')], default='system', max_length=10)),
-                ('at_least', models.DecimalField(decimal_places=3, help_text='The indicator should be at least this many times the other: 0.5 for half.', max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0.001'))])),
-                ('why', models.TextField(help_text='Why the two should relate like this, and where that comes from.')),
-                ('question', models.CharField(help_text='The question to explore when the check fails.', max_length=300)),
-                ('active', models.BooleanField(default=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('compared_with', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='dataset.indicator')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='dataset.indicator')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "history_source",
+                    models.CharField(
+                        choices=[
+                            ("form", "Form"),
+                            ("upload", "Upload"),
+                            ("review", "Review"),
+                            ("reopen", "Reopen"),
+                            ("system", "System"),
+                            ("admin", "Admin"),
+                        ],
+                        default="system",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "at_least",
+                    models.DecimalField(
+                        decimal_places=3,
+                        help_text="The indicator should be at least this many times the other: 0.5 for half.",
+                        max_digits=8,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.001"))],
+                    ),
+                ),
+                ("why", models.TextField(help_text="Why the two should relate like this, and where that comes from.")),
+                (
+                    "question",
+                    models.CharField(help_text="The question to explore when the check fails.", max_length=300),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "compared_with",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="dataset.indicator",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="dataset.indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical relationship check',
-                'verbose_name_plural': 'historical relationship checks',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical relationship check",
+                "verbose_name_plural": "historical relationship checks",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ProcessChange',
+            name="ProcessChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(help_text='What changed, e.g. "Neglect Strategy launched".', max_length=200)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='process_changes', to='dataset.indicator')),
-                ('period', models.ForeignKey(help_text='The first quarter of the new phase.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dataset.reportingperiod')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(help_text='What changed, e.g. "Neglect Strategy launched".', max_length=200),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="process_changes",
+                        to="dataset.indicator",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        help_text="The first quarter of the new phase.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="dataset.reportingperiod",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator__code', 'period__year', 'period__quarter'],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'period'), name='one_process_change_per_quarter')],
+                "ordering": ["indicator__code", "period__year", "period__quarter"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("indicator", "period"), name="one_process_change_per_quarter")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RelationshipCheck',
+            name="RelationshipCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at_least', models.DecimalField(decimal_places=3, help_text='The indicator should be at least this many times the other: 0.5 for half.', max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0.001'))])),
-                ('why', models.TextField(help_text='Why the two should relate like this, and where that comes from.')),
-                ('question', models.CharField(help_text='The question to explore when the check fails.', max_length=300)),
-                ('active', models.BooleanField(default=True)),
-                ('compared_with', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dataset.indicator')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checks', to='dataset.indicator')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "at_least",
+                    models.DecimalField(
+                        decimal_places=3,
+                        help_text="The indicator should be at least this many times the other: 0.5 for half.",
+                        max_digits=8,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.001"))],
+                    ),
+                ),
+                ("why", models.TextField(help_text="Why the two should relate like this, and where that comes from.")),
+                (
+                    "question",
+                    models.CharField(help_text="The question to explore when the check fails.", max_length=300),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "compared_with",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="dataset.indicator"
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="checks", to="dataset.indicator"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator__code', 'compared_with__code'],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'compared_with'), name='one_check_per_pair')],
+                "ordering": ["indicator__code", "compared_with__code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("indicator", "compared_with"), name="one_check_per_pair")
+                ],
             },
         ),
     ]

@@ -6,30 +6,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0002_alter_historicalagency_history_change_reason_and_more'),
-        ('dataset', '0005_spc_phases_checks_commentary_key_messages'),
+        ("agencies", "0002_alter_historicalagency_history_change_reason_and_more"),
+        ("dataset", "0005_spc_phases_checks_commentary_key_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='datasetcontribution',
-            index=models.Index(fields=['snapshot', 'code', 'quarter', 'agency'], name='contrib_snapshot_code_quarter'),
+            model_name="datasetcontribution",
+            index=models.Index(fields=["snapshot", "code", "quarter", "agency"], name="contrib_snapshot_code_quarter"),
         ),
         migrations.AddIndex(
-            model_name='datasetcontribution',
-            index=models.Index(fields=['snapshot', 'quarter', 'agency'], name='contrib_snap_quarter_agency'),
+            model_name="datasetcontribution",
+            index=models.Index(fields=["snapshot", "quarter", "agency"], name="contrib_snap_quarter_agency"),
         ),
         migrations.AddIndex(
-            model_name='return',
-            index=models.Index(fields=['status', 'period'], name='return_status_period'),
+            model_name="return",
+            index=models.Index(fields=["status", "period"], name="return_status_period"),
         ),
         # The composite indexes above start with snapshot, so its own index goes once they exist.
         migrations.AlterField(
-            model_name='datasetcontribution',
-            name='snapshot',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='contributions', to='dataset.datasetsnapshot'),
+            model_name="datasetcontribution",
+            name="snapshot",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contributions",
+                to="dataset.datasetsnapshot",
+            ),
         ),
     ]

@@ -7,6 +7,7 @@ from html import escape
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
+from agencies.plain_forms import PlainMessages
 from dataset.models import Indicator, NotAvailableReason, ReportingPeriod
 from neglect_portal.lifecycle import State
 
@@ -250,7 +251,7 @@ class VersionForm(forms.Form):
     seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(PlainMessages, forms.Form):
     """The statement a lead ticks before submitting (DfE COLLECT's sign-off); required, in GOV.UK words."""
 
     sign_off = forms.BooleanField(
@@ -259,7 +260,7 @@ class SignOffForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainMessages, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -268,12 +269,12 @@ class ReasonForm(forms.Form):
     )
 
 
-class AcceptManyForm(forms.Form):
+class AcceptManyForm(PlainMessages, forms.Form):
     returns = forms.TypedMultipleChoiceField(
         coerce=int,
         choices=[],
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one return to accept."},
+        error_messages={"required": "Choose at least one return to accept"},
     )
 
     def __init__(self, *args, queue, **kwargs) -> None:

@@ -50,7 +50,10 @@ def _field(f: FigureInput) -> str:
         f"{_e(f.label)}</label>\n  {_e(f.widget)}"
     )
     if f.problems or f.errors:
-        errors = "".join(f'<p class="text-danger small mb-1">{_e(error)}</p>' for error in f.errors)
+        errors = "".join(
+            f'<p class="text-danger small mb-1"><span class="visually-hidden">Error: </span>{_e(error)}</p>'
+            for error in f.errors
+        )
         problems = "".join(_problem(p) for p in f.problems)
         out += f'\n    <div id="{_e(f.html_name)}-problems" class="field-problems">\n      {errors}{problems}'
         out += "\n    </div>"

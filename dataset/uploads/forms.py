@@ -5,10 +5,12 @@ import re
 
 from django import forms
 
+from agencies.plain_forms import PlainMessages
+
 from . import spreadsheets
 
 
-class UploadForm(forms.Form):
+class UploadForm(PlainMessages, forms.Form):
     """The file only: never the agency, the quarter or the version, which come from the return itself."""
 
     file = forms.FileField(

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from agencies.plain_forms import PlainMessages
 from dataset.models import ReportingPeriod
 from scrutiny import selectors
 from scrutiny.models import EvidenceSource, ImpactOutcome, PackStatus, ScrutinyEvent
@@ -59,14 +60,18 @@ class SwitchForm(forms.Form):
     snapshot = forms.IntegerField(min_value=1)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(PlainMessages, forms.ModelForm):
     outcomes = forms.ModelMultipleChoiceField(
-        queryset=ImpactOutcome.objects.all(), widget=forms.CheckboxSelectMultiple, label="Outcomes in scope"
+        queryset=ImpactOutcome.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Outcomes in scope",
+        error_messages={"required": "Choose at least one outcome in scope"},
     )
     periods = forms.ModelMultipleChoiceField(
         queryset=ReportingPeriod.objects.order_by("-year", "-quarter"),
         widget=forms.CheckboxSelectMultiple,
         label="Quarters covered",
+        error_messages={"required": "Choose at least one quarter the event covers"},
     )
     snapshot = SnapshotChoice(
         queryset=pack_services.snapshots_for_events(),
@@ -80,6 +85,7 @@ class EventForm(forms.ModelForm):
         fields = ["title", "held_on", "snapshot", "outcomes", "periods", "notes"]
         widgets = {"held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         labels = {"held_on": "Date"}
+        error_messages = {"held_on": {"required": "Enter the date of the event"}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -79,3 +79,26 @@ def test_police_report_progress_the_analyst_accepts_and_the_working_group_sees_i
     assert after != before
     assert "Amber" in after
     screenshot(page, "action-plan-summary")
+
+
+def test_an_action_with_errors_gets_the_summary_its_links_reach_the_fields_and_axe_finds_nothing(page, demo_plans):
+    from tests.browser.test_dashboard import serious_violations
+
+    sign_in(page, "police.lead")
+    page.goto(f"/plans/{demo_plans.plan_id}/actions/new/")
+    page.get_by_role("button", name=re.compile("Add|Save")).click()
+    summary = page.locator("[data-error-summary]")
+    assert "There is a problem" in summary.inner_text()
+    assert page.title().startswith("Error: ")
+    assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
+    summary.get_by_role("link", name="Enter the due date").click()
+    assert page.evaluate("document.activeElement.id") == "id_due_on"
+    summary.get_by_role("link", name="Choose the objective").click()
+    assert page.evaluate("document.activeElement.id") == "id_objective"
+    field_message = page.locator("#id_due_on ~ .invalid-feedback").first
+    assert " ".join(field_message.text_content().split()) == "Error: Enter the due date"
+    assert serious_violations(page) == []
+    screenshot(page, "action-form-errors")
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "action-form-errors-320")

@@ -27,13 +27,24 @@ def test_csc_lead_signs_in_lands_on_their_task_list_and_cannot_open_police(page,
     assert "Sussex Police" not in page.content()
 
 
-def test_a_wrong_password_shows_the_error_summary_linking_to_the_field(page, demo):
+def test_a_wrong_password_shows_the_error_summary_with_focus(page, demo):
     sign_in(page, "csc.lead", "not-the-password")
     summary = page.locator("[data-error-summary]")
     assert "The username or password is not right" in summary.inner_text()
-    summary.get_by_role("link").first.click()
-    assert page.evaluate("document.activeElement.id") == "id_username"
+    assert page.title().startswith("Error: Sign in")
+    assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
+    # A message about the whole form (not one field) is not a link (issue 14).
+    assert summary.get_by_role("link").count() == 0
     screenshot(page, "sign-in-error")
+
+
+def test_an_empty_sign_in_links_each_message_to_its_field(page, demo):
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator("[data-error-summary]")
+    assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
+    summary.get_by_role("link", name="Enter the password").click()
+    assert page.evaluate("document.activeElement.id") == "id_password"
 
 
 def test_sign_out_ends_the_session(page, demo):

@@ -110,7 +110,7 @@ def test_a_mean_off_the_scale_is_refused(client, scrutineer):
     }
     response = client.post(reverse("scrutiny:training_create"), data)
     assert response.status_code == 400
-    assert "1 to 5" in response.content.decode()
+    assert "Mean confidence after must be between 1 and 5" in response.content.decode()
     assert not TrainingSession.objects.exists()
     response = client.post(reverse("scrutiny:training_create"), {**data, "mean_after": "4.5"})
     assert response.status_code == 302

@@ -176,7 +176,7 @@ def test_an_indicator_needs_at_least_one_supplier(client, analyst):
     response = client.post(reverse("dataset:indicator_create"), form_data())
 
     assert response.status_code == 400
-    assert 'href="#id_suppliers"' in page(response)
+    assert 'href="#id_suppliers_0"' in page(response)
     assert not Indicator.objects.exists()
 
 
