@@ -57,8 +57,12 @@ class IndicatorForm(forms.ModelForm):
             Fieldset(
                 "How it is reported", "unit", "numerator_label", "denominator_label", "allow_negative", "accumulation"
             ),
-            # The error summary links to #id_suppliers, which a list of checkboxes does not otherwise have.
-            Fieldset("Who reports it", HTML('<span id="id_suppliers" tabindex="-1"></span>'), "suppliers"),
+            # The error summary links to #id_suppliers, which a list of checkboxes does not otherwise have. A block, so
+            # that it clears the floated legend (Bootstrap's `legend + *`): inline, it let the checkboxes squeeze in
+            # beside the legend, a column a word wide that pushed the page past a phone's edge.
+            Fieldset(
+                "Who reports it", HTML('<span id="id_suppliers" class="d-block" tabindex="-1"></span>'), "suppliers"
+            ),
             Fieldset("Target and RAG rating", "polarity", "target", "red_threshold", "tolerance_pct"),
             Fieldset("National benchmark", "benchmark_value", "benchmark_source", "benchmark_year"),
             Fieldset("Collection", "active"),
