@@ -18,6 +18,10 @@ class Page(HTMLParser):
         self.captions = 0
         self.skip_link = False
         self._in_title = False
+        self.ids: set[str] = set()
+        # Each table: the scroll region it sits in (its parent div's attributes) and its caption's id.
+        self.table_regions: list[dict] = []
+        self._divs: list[dict] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -33,12 +37,22 @@ class Page(HTMLParser):
             self.inline_scripts += 1
         if tag == "a" and attrs.get("href") == "#main" and "skip-link" in (attrs.get("class") or ""):
             self.skip_link = True
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "div":
+            self._divs.append(attrs)
+        if tag == "table":
+            self.table_regions.append({"region": self._divs[-1] if self._divs else {}, "caption": None})
+        if tag == "caption" and self.table_regions:
+            self.table_regions[-1]["caption"] = attrs.get("id")
         self.tables += tag == "table"
         self.captions += tag == "caption"
 
     def handle_endtag(self, tag):
         if tag == "title":
             self._in_title = False
+        if tag == "div" and self._divs:
+            self._divs.pop()
 
     def handle_data(self, data):
         if self._in_title:
@@ -59,3 +73,27 @@ def assert_accessible_outline(url: str, page: Page) -> None:
     assert set(page.fields) <= page.labelled, (url, set(page.fields) - page.labelled)
     assert page.inline_scripts == 0, url
     assert page.tables == page.captions, url
+    assert_tables_scroll_in_labelled_regions(url, page)
+
+
+def unscrollable_tables(page: Page) -> list[dict]:
+    """Tables not directly inside a focusable `div.table-scroll` region named by the table's own caption."""
+    bad = []
+    for table in page.table_regions:
+        region = table["region"]
+        ok = (
+            "table-scroll" in (region.get("class") or "").split()
+            and region.get("role") == "region"
+            and region.get("tabindex") == "0"
+            and region.get("aria-labelledby")
+            and region.get("aria-labelledby") == table["caption"]
+            and table["caption"] in page.ids
+        )
+        if not ok:
+            bad.append(table)
+    return bad
+
+
+def assert_tables_scroll_in_labelled_regions(url: str, page: Page) -> None:
+    """WCAG 1.4.10 without JavaScript: every table scrolls in its own box, never widening the page."""
+    assert unscrollable_tables(page) == [], url

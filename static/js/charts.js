@@ -40,6 +40,21 @@
     layout.height = 320 + layout.margin.t + layout.margin.b;
   }
 
+  // The legend's height was guessed before drawing (its entries wrap to one a row when their names are long, as the
+  // agencies' are): once drawn, if it reaches up over the quarter labels, the chart grows below the plot by the
+  // overlap, so the legend sits under the labels (plotly leaves the legend where it is and moves the plot up).
+  function clearLegend(div) {
+    var legend = div.querySelector(".legend");
+    var labels = div.querySelectorAll(".xaxislayer-above .xtick text");
+    if (!legend || !labels.length || !div.layout || !div.layout.margin) return;
+    var bottom = 0;
+    labels.forEach(function (label) { bottom = Math.max(bottom, label.getBoundingClientRect().bottom); });
+    var overlap = Math.ceil(bottom + 8 - legend.getBoundingClientRect().top);
+    if (overlap > 0) {
+      window.Plotly.relayout(div, { "margin.b": div.layout.margin.b + overlap, height: div.layout.height + overlap });
+    }
+  }
+
   function draw(div) {
     if (div.dataset.chartDrawn === "1" || !window.Plotly) return;
     var source = document.getElementById(div.dataset.chart);
@@ -51,8 +66,10 @@
       return; // the table beside the chart still has the numbers
     }
     div.dataset.chartDrawn = "1";
-    if (div.clientWidth && div.clientWidth < NARROW) narrow(figure);
-    window.Plotly.newPlot(div, figure.data || [], figure.layout || {}, figure.config || {});
+    var small = div.clientWidth && div.clientWidth < NARROW;
+    if (small) narrow(figure);
+    var drawn = window.Plotly.newPlot(div, figure.data || [], figure.layout || {}, figure.config || {});
+    if (small && drawn && drawn.then) drawn.then(function () { clearLegend(div); });
   }
 
   function drawWithin(root) {
