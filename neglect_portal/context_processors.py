@@ -66,6 +66,27 @@ def _breadcrumbs(path: str, nav: list[NavItem], home: str) -> list[Crumb]:
     return crumbs
 
 
+# Bootstrap's breakpoints, and the portal's own (portal.css) for the longest menus; past it, always collapsed.
+EXPAND_AT = (("lg", 992), ("xl", 1200), ("xxl", 1400), ("wide", 1800))
+# The header's parts as laid out at 16 px (measured in Chromium): the brand, search, Sign out and padding; each menu
+# item's padding and a character of its label; a character of the small lines saying who is signed in.
+HEADER_FIXED_PX, ITEM_PX, LABEL_CHAR_PX, WHO_CHAR_PX = 504, 16, 8.8, 7.4
+WHO_LINKS = "Notifications 99 · Change password"  # the who block's last line, with room for the unread count
+
+
+def header_width(labels: list[str], who_lines: list[str]) -> float:
+    """How wide the header must be to show the whole menu on one row."""
+    who = WHO_CHAR_PX * max((len(line) for line in who_lines), default=0)
+    return HEADER_FIXED_PX + who + sum(ITEM_PX + LABEL_CHAR_PX * len(label) for label in labels)
+
+
+def expand_class(width: float) -> str:
+    """The navbar-expand-* class that shows the menu in a row only where it fits (with a little to spare), so no
+    role's menu wraps or clips and a short menu is not hidden behind a button on a desktop."""
+    name = next((name for name, at in EXPAND_AT if width * 1.04 <= at), None)
+    return f"navbar-expand-{name}" if name else ""
+
+
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     home = reverse("home")
@@ -79,4 +100,13 @@ def navigation(request: HttpRequest) -> dict:
     best = max((url for _, url in items if path == url or (url != "/" and path.startswith(url))), key=len, default=None)
     nav = [NavItem(label, url, url == best) for label, url in items]
     search_q = request.GET.get("q", "")[:100] if path == reverse("search") else ""
-    return {"nav_items": nav, "breadcrumbs": _breadcrumbs(path, nav, home), "search_q": search_q}
+    role = user.get_role_display()
+    who = [user.display_name, f"{user.agency.name} · {role}" if user.agency_id else role, WHO_LINKS]
+    expand = expand_class(header_width([label for label, _ in items], who))
+    return {
+        "nav_items": nav,
+        "breadcrumbs": _breadcrumbs(path, nav, home),
+        "search_q": search_q,
+        "nav_expand": expand,
+        "nav_breakpoint": expand.removeprefix("navbar-expand-"),
+    }

@@ -193,3 +193,18 @@ def indicators_matching(*, user: User, text: str, limit: int = 20) -> list[Indic
     found = Indicator.objects.filter(Q(code__icontains=text) | Q(title__icontains=text))
     ordered = sorted(found, key=lambda i: (i.code.lower() != text.lower(), not i.active, len(i.code), i.code))
     return ordered[:limit]
+
+
+@dataclass(frozen=True)
+class IndicatorWithoutFigures:
+    indicator: Indicator
+    suppliers: list[str]
+    first_asked: ReportingPeriod | None  # the first quarter whose returns ask for it; None if none has yet
+
+
+def indicator_without_figures(*, code: str) -> IndicatorWithoutFigures:
+    """A catalogue indicator the published dataset has no figures for: what it measures, who reports it and from
+    which quarter, so its page says so instead of answering 404. An unknown code is still a 404."""
+    indicator = get_object_or_404(Indicator.objects.prefetch_related("suppliers"), code=code)
+    first = ReportingPeriod.objects.filter(returns__values__indicator=indicator).order_by("year", "quarter").first()
+    return IndicatorWithoutFigures(indicator, sorted(a.name for a in indicator.suppliers.all()), first)

@@ -279,9 +279,13 @@ def dataset_baseline(request: HttpRequest) -> HttpResponse:
     return redirect("dataset:dataset")
 
 
-def _snapshot(request: HttpRequest):
+def _snapshot_or_none(request: HttpRequest):
     pk = request.GET.get("snapshot")
-    snapshot = selectors.snapshot_for(user=request.user, pk=int(pk) if pk and pk.isdigit() else None)
+    return selectors.snapshot_for(user=request.user, pk=int(pk) if pk and pk.isdigit() else None)
+
+
+def _snapshot(request: HttpRequest):
+    snapshot = _snapshot_or_none(request)
     if snapshot is None:
         raise Http404("No dataset has been published yet")
     return snapshot
@@ -302,7 +306,11 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
 def _indicator_page(
     request: HttpRequest, code: str, *, change_form: ProcessChangeForm | None = None, status: int = 200
 ) -> HttpResponse:
-    snapshot = _snapshot(request)
+    snapshot = _snapshot_or_none(request)
+    if snapshot is None or code not in selectors.indicators_of(snapshot):
+        # In the catalogue but not (yet) in the published dataset: say so plainly; an unknown code is still a 404.
+        shown = catalogue_selectors.indicator_without_figures(code=code)
+        return render(request, "dataset/indicator_no_figures.html", {"shown": shown, "snapshot": snapshot})
     first, last = _quarter(request.GET.get("from")), _quarter(request.GET.get("to"))
     if first is not None and last is not None and first > last:
         first, last = last, first

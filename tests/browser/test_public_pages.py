@@ -48,7 +48,7 @@ def test_the_analyst_searches_from_the_header_and_the_menu_never_clips(page, ana
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, "analyst", "correct-horse-battery")
     sign_out = page.get_by_role("button", name="Sign out")
-    toggler = page.get_by_role("button", name="Show or hide navigation")
+    toggler = page.get_by_role("button", name="Menu")
     assert toggler.is_visible() and not sign_out.is_visible()  # collapsed at 1280: nothing can be cut off
     toggler.click()
     box = sign_out.bounding_box()
