@@ -324,13 +324,16 @@ def gather(pack: EvidencePack) -> packs.PackData:
         for action in sorted(outcome.actions.all(), key=lambda a: (a.plan.agency.name, a.objective, a.due_on, a.pk)):
             rating = rags.get(action.pk)
             rag, quarter = (rating.rag, rating.update.report.period.label) if rating else ("", "")
+            # A rated action is shown as it was rated, so its RAG sits beside the wording and dates it was given
+            # for; whether it is open is today's fact.
+            shown = rating.action if rating else action
             actions.append(
                 packs.ActionRow(
                     agency=action.plan.agency.name,
-                    objective=packs.objective_label(action.objective),
-                    description=action.description,
-                    lead_officer=action.lead_officer,
-                    due_on=action.due_on,
+                    objective=packs.objective_label(shown.objective),
+                    description=shown.description,
+                    lead_officer=shown.lead_officer,
+                    due_on=shown.due_on,
                     status=action.get_status_display(),
                     rag=rag,
                     rag_quarter=quarter,

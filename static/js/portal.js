@@ -187,9 +187,24 @@
     forget(sessionStorage, STASH);
     if (!stash.signedOut || String(stash.user) !== String(user) || stash.path !== location.pathname) return;
     if (restore(stash)) {
-      notice("You were signed out before your changes were saved. What you typed has been put back below: " +
+      notice(stash.refused ?
+        "Your form could not be sent, so nothing was saved. What you typed has been put back below: check it, " +
+        "then save or submit again." :
+        "You were signed out before your changes were saved. What you typed has been put back below: " +
         "check it, then save or submit again.", "alert");
     }
+  }
+
+  function afterRefused(stash) {
+    // The form came back without its security token (templates/403_csrf.html): the server did not take it. Keep
+    // it, and offer the way back to the form, where it is put back.
+    stash.signedOut = true;
+    stash.refused = true;
+    write(sessionStorage, STASH, stash);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-form-refused-back]"), function (el) {
+      if (el.tagName === "A") el.href = stash.path;
+      el.hidden = false;
+    });
   }
 
   function timeoutDialog(dialog) {
@@ -271,7 +286,9 @@
     var stash = read(sessionStorage, STASH);
     if (stash && Date.now() - stash.at > STASH_MAX_AGE) { forget(sessionStorage, STASH); stash = null; }
     if (stash) {
-      if (user) afterSignedIn(stash, user); else afterSignedOut(stash);
+      if (document.querySelector("[data-form-refused]")) afterRefused(stash);
+      else if (user) afterSignedIn(stash, user);
+      else afterSignedOut(stash);
     }
     if (!user) return;
     var total = parseInt(dialog.dataset.sessionSeconds, 10) || 1800;

@@ -119,3 +119,24 @@ def test_what_one_person_typed_is_never_given_to_someone_else(page, police_quart
     # them, and Django's plain 404 runs no script).
     page.goto("/")
     assert page.evaluate(KEPT) is None
+
+
+def test_a_form_refused_for_its_security_token_is_put_back_from_the_refusal_page(page, police_quarter, settings):  # noqa: F811
+    # The page was open so long that its form's security token no longer matches (here: the token cookie is gone).
+    settings.SESSION_COOKIE_AGE = 600
+    start_return(page)
+    edit_url = page.url
+    page.locator("#id_N28-commentary").fill(TYPED)
+    page.context.clear_cookies(name="csrftoken")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("heading", name="Your form could not be sent").wait_for()
+    assert serious_violations(page) == []
+    back = page.get_by_role("link", name="go back to the form")
+    assert back.is_visible()
+    back.click()
+    page.wait_for_url(edit_url)
+    assert page.locator("#id_N28-commentary").input_value() == TYPED
+    assert "Your form could not be sent" in page.get_by_role("alert").first.inner_text()
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved.").wait_for()
+    assert page.evaluate(KEPT) is None

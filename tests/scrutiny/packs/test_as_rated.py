@@ -44,6 +44,12 @@ def test_the_pack_counts_the_accepted_report_as_rated(csc_lead, analyst, outcome
     assert objectives["recognise"]["red"] == 1 and not any(objectives["evaluate"].values())
     (row,) = data.outcomes[0].actions
     assert (row.rag, row.rag_quarter) == ("red", open_period.label)
+    # The RAG sits beside the wording, objective and due date it was given for, not the later edit.
+    assert (row.description, row.objective, row.due_on) == (
+        "Train every social worker",
+        "Recognise",
+        date(2026, 9, 30),
+    )
 
     built = pack_services.pack_build(pack_id=pack.pk)
     assert built.status == PackStatus.COMPLETE, built.error
