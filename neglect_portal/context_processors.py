@@ -68,22 +68,30 @@ def _breadcrumbs(path: str, nav: list[NavItem], home: str) -> list[Crumb]:
 
 # Bootstrap's breakpoints, and the portal's own (portal.css) for the longest menus; past it, always collapsed.
 EXPAND_AT = (("lg", 992), ("xl", 1200), ("xxl", 1400), ("wide", 1800))
-# The header's parts as laid out at 16 px (measured in Chromium): the brand, search, Sign out and padding; each menu
-# item's padding and a character of its label; a character of the small lines saying who is signed in.
-HEADER_FIXED_PX, ITEM_PX, LABEL_CHAR_PX, WHO_CHAR_PX = 504, 16, 8.8, 7.4
-WHO_LINKS = "Notifications 99 · Change password"  # the who block's last line, with room for the unread count
+# The header's parts as laid out (measured in Chromium with the CI's font, DejaVu Sans, 16 px): the brand, the search
+# box, the Notifications link with a one-digit count and the gap after it, the bar's padding; the account button's
+# frame and a character of the name on it; each menu item's padding, and each label's text (a character's for any
+# other label). The count's room is the margin: without one the row has about 30 px to spare.
+HEADER_FIXED_PX = 150 + 186 + 137 + 16 + 24
+ACCOUNT_PX, NAME_CHAR_PX = 30, 8
+ITEM_PX, LABEL_CHAR_PX = 12.8, 9.6
+LABEL_PX = {
+    "Dashboard": 86.8, "Dataset": 62.6, "Returns": 61.4, "Tracker": 57.7, "Action plans": 98.1, "Scrutiny": 66.0,
+    "Agencies": 72.5, "Review": 57.1, "Chase": 49.3, "Quarters": 70.1, "Indicators": 79.0, "My agency": 86.6,
+    "My figures": 83.1, "Action plan": 89.7, "Administration": 117.1,
+}  # fmt: skip
 
 
-def header_width(labels: list[str], who_lines: list[str]) -> float:
+def header_width(labels: list[str], name: str) -> float:
     """How wide the header must be to show the whole menu on one row."""
-    who = WHO_CHAR_PX * max((len(line) for line in who_lines), default=0)
-    return HEADER_FIXED_PX + who + sum(ITEM_PX + LABEL_CHAR_PX * len(label) for label in labels)
+    items = sum(ITEM_PX + LABEL_PX.get(label, LABEL_CHAR_PX * len(label)) for label in labels)
+    return HEADER_FIXED_PX + ACCOUNT_PX + NAME_CHAR_PX * len(name) + items
 
 
 def expand_class(width: float) -> str:
-    """The navbar-expand-* class that shows the menu in a row only where it fits (with a little to spare), so no
-    role's menu wraps or clips and a short menu is not hidden behind a button on a desktop."""
-    name = next((name for name, at in EXPAND_AT if width * 1.04 <= at), None)
+    """The navbar-expand-* class that shows the menu in a row only where it fits, so no role's menu wraps or clips
+    and a short menu is not hidden behind a button on a desktop."""
+    name = next((name for name, at in EXPAND_AT if width <= at), None)
     return f"navbar-expand-{name}" if name else ""
 
 
@@ -100,9 +108,7 @@ def navigation(request: HttpRequest) -> dict:
     best = max((url for _, url in items if path == url or (url != "/" and path.startswith(url))), key=len, default=None)
     nav = [NavItem(label, url, url == best) for label, url in items]
     search_q = request.GET.get("q", "")[:100] if path == reverse("search") else ""
-    role = user.get_role_display()
-    who = [user.display_name, f"{user.agency.name} · {role}" if user.agency_id else role, WHO_LINKS]
-    expand = expand_class(header_width([label for label, _ in items], who))
+    expand = expand_class(header_width([label for label, _ in items], user.display_name))
     return {
         "nav_items": nav,
         "breadcrumbs": _breadcrumbs(path, nav, home),

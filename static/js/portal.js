@@ -303,3 +303,22 @@
     timeoutDialog(dialog);
   });
 })();
+
+// The header's account disclosure (base.html) closes on Escape, giving focus back to its button, and on a click
+// or focus elsewhere, as a menu does. Without JavaScript it is a plain <details>.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var account = document.querySelector("details.portal-account");
+    if (!account) return;
+    function away(event) { if (account.open && !account.contains(event.target)) account.open = false; }
+    document.addEventListener("click", away);
+    document.addEventListener("focusin", away);
+    account.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && account.open) {
+        account.open = false;
+        account.querySelector("summary").focus();
+      }
+    });
+  });
+})();

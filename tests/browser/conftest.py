@@ -61,11 +61,19 @@ def sign_in(page, username: str, password: str = "demo-pass-2020") -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def sign_out(page) -> None:
-    """Sign out as a person does: below the width the whole menu needs, it is behind the menu button first."""
+def open_account(page) -> None:
+    """Open the header's account disclosure (who is signed in, Change password, Sign out) as a person does: below
+    the width the whole menu needs, it is behind the menu button first."""
     toggler = page.get_by_role("button", name="Menu")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
+        page.locator("#main-nav.collapse.show").wait_for()
+    if page.get_by_test_id("account").get_attribute("open") is None:
+        page.get_by_test_id("account-button").click()
+
+
+def sign_out(page) -> None:
+    open_account(page)
     page.get_by_role("button", name="Sign out").click()
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from agencies.models import Agency
-from tests.browser.conftest import screenshot, sign_in, sign_out
+from tests.browser.conftest import open_account, screenshot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +17,7 @@ def test_csc_lead_signs_in_lands_on_their_task_list_and_cannot_open_police(page,
     page.get_by_role("link", name="Your agency's page").click()
     page.wait_for_url(re.compile(r"/agencies/\d+/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Children's Social Care"
+    open_account(page)
     assert "Children's Social Care" in page.get_by_test_id("who").inner_text()
     assert "Agency lead" in page.get_by_test_id("who").inner_text()
     screenshot(page, "csc-lead-home")
