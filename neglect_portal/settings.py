@@ -194,6 +194,8 @@ EMAIL_TIMEOUT = max(1, env.int("EMAIL_TIMEOUT", default=int(_EMAIL_URL_TIMEOUT o
 # and sends it again. smtplib's timeout is per socket operation and one send makes about eight, so ten times it,
 # plus a minute: a slow send is never sent twice by an early sweep.
 EMAIL_SEND_LEASE = env.int("EMAIL_SEND_LEASE", default=10 * EMAIL_TIMEOUT + 60)
+# A reminder the mail server refused waits this long before its second attempt, twice as long before each next one.
+EMAIL_RETRY_PAUSE = env.int("EMAIL_RETRY_PAUSE", default=5 * 60)
 # --- end issue 15 item 3
 
 # --- Celery: a broker in production; eager in-process when none is configured --------------------

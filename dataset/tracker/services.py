@@ -125,7 +125,8 @@ def digest_message(
 
 # --- recording and sending ----------------------------------------------------------------------------
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=5 * 2 ** (attempts - 1))  # 5, 10, 20, 40 minutes, then the sweep's next round
+    # By default 5, 10, 20, 40 minutes, each to the sweep's next round after it.
+    return timedelta(seconds=settings.EMAIL_RETRY_PAUSE * 2 ** (attempts - 1))
 
 
 class ReminderNotSent(Exception):
