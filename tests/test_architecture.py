@@ -19,34 +19,10 @@ PACKAGES = ("neglect_portal", "agencies", "notifications", "dataset", "actionpla
 # every package of the app shares. Anything else belongs in a package.
 APP_ROOTS = {
     "dataset": {"__init__", "apps", "models", "history", "cells", "demo", "urls", "admin"},
-    "scrutiny": {
-        "__init__",
-        "apps",
-        "models",
-        "forms",
-        "selectors",
-        "services",
-        "views",
-        "urls",
-        "admin",
-        "demo",
-        "attachments",
-        "grading",
-    },
-    "actionplans": {
-        "__init__",
-        "apps",
-        "models",
-        "forms",
-        "selectors",
-        "services",
-        "views",
-        "urls",
-        "admin",
-        "demo",
-        "validation",
-        "tracking",
-    },
+    "scrutiny": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
+                 "attachments", "grading"},
+    "actionplans": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
+                    "validation", "tracking"},
 }
 
 
