@@ -286,7 +286,12 @@ class ReminderKind(models.TextChoices):
 
 class Reminder(models.Model):
     """An email chasing a return (or the analyst's weekly digest). Recorded before sending, so a retried job
-    finds it and does not send twice, and nobody is chased twice in an hour."""
+    finds it and does not send twice, and nobody is chased twice in an hour (counting only sent ones).
+
+    The row is the email's job request: `sent_at` is set only once the mail server took the message. An attempt
+    holds the row until `retry_at`; a row still unsent after that (the mail server did not answer, the worker died
+    mid-send) is taken again by the sweep, which claims it with a conditional update so that one attempt runs at
+    a time, until `attempts` reaches the limit."""
 
     kind = models.CharField(max_length=12, choices=ReminderKind.choices)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders")
@@ -298,9 +303,16 @@ class Reminder(models.Model):
     sent_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Sends started, the first included.")
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="Unsent: when the sweep may try again. Empty once sent or given up."
+    )
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, help_text="Why the last attempt did not send it.")
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["sent_at", "retry_at"], name="reminder_unsent")]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "agency", "period", "occasion"],

@@ -33,6 +33,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="Rebuild the neglect dataset", task="dataset.tasks.build_dataset", minute="30", hour="2"),
     Schedule(name="Prune old dataset snapshots", task="dataset.tasks.prune_snapshots", minute="45", hour="3"),
     Schedule(name="Delete old export files", task="dataset.tasks.delete_old_exports", minute="15", hour="4"),
+    # issue 15 item 3: reminders the mail server did not take (every SWEEP_EVERY_MINUTES in dataset.tracker.services)
+    Schedule(name="Send unsent reminders", task="dataset.tasks.send_unsent_reminders", minute="*/15"),
     Schedule(
         name="Send unsent notification emails",
         task="notifications.tasks.send_unsent_notification_emails",

@@ -180,13 +180,23 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email ----------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# --- issue 15 item 3, email truth: EMAIL_URL's ?timeout= lands in OPTIONS, which Django's SMTP backend never
+# reads; take it as the default for EMAIL_TIMEOUT instead, so no mail server can hold a send for ever.
+_EMAIL_URL_TIMEOUT = EMAIL_CONFIG.pop("OPTIONS", {}).get("TIMEOUT")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="neglect-portal@localhost")
 # Where people reach the portal: links in emails sent by background jobs, which have no request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Every network call has a timeout: a mail server that hangs holds a notification task, never a worker for ever.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_TIMEOUT = max(1, env.int("EMAIL_TIMEOUT", default=int(_EMAIL_URL_TIMEOUT or 30)))
+# How long one send may hold its email (a reminder) before the sweep counts it abandoned (the worker died mid-send)
+# and sends it again. smtplib's timeout is per socket operation and one send makes about eight, so ten times it,
+# plus a minute: a slow send is never sent twice by an early sweep.
+EMAIL_SEND_LEASE = env.int("EMAIL_SEND_LEASE", default=10 * EMAIL_TIMEOUT + 60)
+# A reminder the mail server refused waits this long before its second attempt, twice as long before each next one.
+EMAIL_RETRY_PAUSE = env.int("EMAIL_RETRY_PAUSE", default=5 * 60)
+# --- end issue 15 item 3
 
 # --- Celery: a broker in production; eager in-process when none is configured --------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

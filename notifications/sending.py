@@ -72,9 +72,11 @@ def notification_email_send(*, notification_id: int) -> Notification:
     raise EmailFailed(str(failure)) from failure
 
 
-def notifications_unsent(*, older_than_minutes: int = 10, max_attempts: int = EMAIL_MAX_ATTEMPTS) -> list[int]:
-    """Rows whose email is wanted and not sent, for the sweep that queues them again (a lost task, a worker down)."""
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+def notifications_unsent(*, older_than: timedelta | None = None, max_attempts: int = EMAIL_MAX_ATTEMPTS) -> list[int]:
+    """Rows whose email is wanted and not sent, for the sweep that queues them again (a lost task, a worker killed
+    mid-send, a mail server that never answered). By default those older than EMAIL_SEND_LEASE, the longest one send
+    may take: a row still being sent is locked, so its second task waits, then finds it sent."""
+    cutoff = timezone.now() - (older_than or timedelta(seconds=settings.EMAIL_SEND_LEASE))
     return list(
         Notification.objects.filter(
             email_wanted=True, emailed_at__isnull=True, created_at__lt=cutoff, email_attempts__lt=max_attempts
@@ -101,6 +103,8 @@ def plain_error(error: str) -> str:
     if error.startswith(NOT_SENT):
         return "The person has no email address, or their account is closed. Add an address in the admin first."
     name = error.split(":", 1)[0].strip()
+    if error.endswith("timed out"):  # smtplib reports a greeting that never came as a disconnection
+        name = "TimeoutError"
     for names, words in _PLAIN_ERRORS:
         if name in names:
             return words

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Q, Subquery
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Trim
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -25,7 +25,7 @@ from agencies.models import Agency, Role, User
 from dataset.models import RATIO_UNITS, Indicator, Reminder, ReportingPeriod, Return, ReturnValue
 from neglect_portal.lifecycle import State
 
-from . import completeness, other_work
+from . import completeness, delivery, other_work
 
 DEFAULT_QUARTERS = 8
 
@@ -308,10 +308,11 @@ class Outstanding:
     period: ReportingPeriod
     status: str  # a lifecycle State, or completeness.NOT_STARTED
     leads: list[User]  # active leads, by name
-    last_reminder: Reminder | None  # the latest for this agency and quarter, any kind
+    last_reminder: Reminder | None  # the latest the mail server took for this agency and quarter, any kind
     today: date
     pending: tuple[Pending, ...] = ()  # other quarterly work not yet in (the action-plan report)
     return_expected: bool = True  # False: the agency supplies no indicator, only the other work
+    unsent_reminder: Reminder | None = None  # a later one the mail server has not taken (yet), if any
 
     @property
     def return_outstanding(self) -> bool:
@@ -340,8 +341,12 @@ class Outstanding:
 
     @property
     def last_reminded_at(self):
-        reminder = self.last_reminder
-        return (reminder.sent_at or reminder.created_at) if reminder else None
+        return self.last_reminder.sent_at if self.last_reminder else None
+
+    @property
+    def delivery_note(self) -> str:
+        """Why the latest reminder has not gone, and when it will be tried again; "" when it went."""
+        return delivery.delivery_words(self.unsent_reminder, timezone.now()) if self.unsent_reminder else ""
 
 
 def lead_lists(*, agency_ids: list[int]) -> dict[int, list[User]]:
@@ -351,6 +356,21 @@ def lead_lists(*, agency_ids: list[int]) -> dict[int, list[User]]:
     for person in people.order_by("last_name", "first_name", "username"):
         leads[person.agency_id].append(person)
     return leads
+
+
+def _latest_reminders(period_ids: list[int]) -> tuple[dict[tuple[int, int], Reminder], dict[tuple[int, int], Reminder]]:
+    """Per (agency, quarter): the latest reminder the mail server took, and a later one it has not (yet), leaving out
+    those closed as not needed. One query: a quarter has a few reminders per agency, not many."""
+    latest: dict[tuple[int, int], Reminder] = {}
+    unsent: dict[tuple[int, int], Reminder] = {}
+    for reminder in Reminder.objects.filter(period_id__in=period_ids, agency__isnull=False).order_by("pk"):
+        key = (reminder.agency_id, reminder.period_id)
+        if reminder.sent_at is not None:
+            latest[key] = reminder
+            unsent.pop(key, None)
+        elif not delivery.not_needed(reminder):
+            unsent[key] = reminder
+    return latest, unsent
 
 
 def outstanding(*, periods: list[ReportingPeriod], today: date) -> list[Outstanding]:
@@ -369,16 +389,7 @@ def outstanding(*, periods: list[ReportingPeriod], today: date) -> list[Outstand
         for r in Return.objects.filter(period_id__in=period_ids).values("agency_id", "period_id", "status")
     }
     leads = lead_lists(agency_ids=[agency.pk for agency in expected])
-    # Only the latest reminder of each agency and quarter, not every one sent (reminders are only ever added, so the
-    # latest is the highest id).
-    last_ids = (
-        Reminder.objects.filter(period_id__in=period_ids, agency__isnull=False)
-        .order_by()
-        .values("agency_id", "period_id")
-        .annotate(last=Max("pk"))
-        .values("last")
-    )
-    latest = {(r.agency_id, r.period_id): r for r in Reminder.objects.filter(pk__in=Subquery(last_ids))}
+    latest, unsent = _latest_reminders(period_ids)
     out = []
     for period in periods:
         for agency in expected:
@@ -393,6 +404,7 @@ def outstanding(*, periods: list[ReportingPeriod], today: date) -> list[Outstand
                 today,
                 pending=tuple(pending.get(key, ())),
                 return_expected=agency.pk in supplier_ids,
+                unsent_reminder=unsent.get(key),
             )
             if item.return_outstanding or item.pending:
                 out.append(item)

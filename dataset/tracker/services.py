@@ -1,8 +1,9 @@
 """Writes for reminders: chasing an agency's leads by email, by hand or on schedule, and the analyst's digest.
 
-Every reminder is recorded before it is sent. For the scheduled ones the record is a claim: the unique
-constraint on (kind, agency, quarter, day) lets exactly one run create it, so a retried or concurrent run
-skips what another already sent. A send that fails gives its claim up, so a retry may send it.
+Every reminder is recorded before it is sent, and marked sent only once the mail server took it. For the
+scheduled ones the record is a claim: the unique constraint on (kind, agency, quarter, day) lets exactly one run
+create it, so a retried or concurrent run skips what another already recorded. A send that fails, or never ends
+(the worker killed, a mail server that never answers), leaves the claim unsent; the sweep sends it again, once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -22,14 +24,16 @@ from agencies import access
 from agencies.models import Agency, User
 from dataset.catalogue.selectors import long_date
 from dataset.models import Reminder, ReminderKind, ReportingPeriod, Return
+from notifications.models import EMAIL_MAX_ATTEMPTS
 
 from . import completeness
 from . import selectors as tracker_selectors
+from .delivery import NOT_NEEDED, STOPPED, send_lease
 from .selectors import Outstanding
 
 log = logging.getLogger(__name__)
 
-# Nobody is chased twice in an hour.
+# Nobody is chased twice in an hour (counting the reminders the mail server took).
 QUIET_PERIOD = timedelta(hours=1)
 DUE_SOON_DAYS = 7
 OVERDUE_EVERY_DAYS = 7
@@ -120,31 +124,65 @@ def digest_message(
 
 
 # --- recording and sending ----------------------------------------------------------------------------
+def _backoff(attempts: int) -> timedelta:
+    # By default 5, 10, 20, 40 minutes, each to the sweep's next round after it.
+    return timedelta(seconds=settings.EMAIL_RETRY_PAUSE * 2 ** (attempts - 1))
+
+
+class ReminderNotSent(Exception):
+    """The mail server did not take the reminder; it is kept unsent with the error, for the sweep to try again."""
+
+    def __init__(self, reminder: Reminder):
+        self.reminder = reminder
+        super().__init__(reminder.last_error)
+
+
 def _claim(**fields) -> Reminder | None:
     """Record a scheduled reminder, or None when a run has already recorded it (the unique constraint)."""
     try:
         with transaction.atomic():
-            return Reminder.objects.create(**fields)
+            return Reminder.objects.create(attempts=1, retry_at=timezone.now() + send_lease(), **fields)
     except IntegrityError:
         return None
 
 
 def _deliver(reminder: Reminder, message: EmailMultiAlternatives) -> Reminder:
+    """Send a claimed reminder; `sent_at` only once the mail server has taken it. Raises ReminderNotSent."""
     try:
         message.send()
-    except OSError:  # smtplib's errors included
-        # The mail server refused it or could not be reached: give the claim up, so that a retry (or the analyst,
-        # at once) may send it. Anything else leaves the claim: better one reminder lost than two sent.
-        Reminder.objects.filter(pk=reminder.pk).delete()
-        raise
+    except OSError as exc:  # smtplib's errors and EMAIL_TIMEOUT's TimeoutError included
+        # Kept, unsent, with the error: the sweep tries it again after a pause, the chase is not held up by it.
+        # Anything else is not caught: the claim then stays until its lease ends, and the sweep takes it.
+        now = timezone.now()
+        retry_at = None if reminder.attempts >= EMAIL_MAX_ATTEMPTS else now + _backoff(reminder.attempts)
+        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        # Only while this attempt still holds it: not over a later reminder that closed it meanwhile.
+        Reminder.objects.filter(pk=reminder.pk, attempts=reminder.attempts, retry_at__isnull=False).update(
+            failed_at=now, last_error=error, retry_at=retry_at
+        )
+        reminder.failed_at, reminder.last_error, reminder.retry_at = now, error, retry_at
+        log.warning("reminders: %s not sent (attempt %s): %s", reminder, reminder.attempts, error)
+        raise ReminderNotSent(reminder) from exc
     reminder.sent_at = timezone.now()
-    Reminder.objects.filter(pk=reminder.pk).update(sent_at=reminder.sent_at)
+    reminder.retry_at = None
+    Reminder.objects.filter(pk=reminder.pk).update(sent_at=reminder.sent_at, retry_at=None)
+    # Older unsent reminders of the same agency and quarter are not needed now: the sweep must not send them too.
+    stale = Reminder.objects.filter(sent_at__isnull=True, retry_at__isnull=False, pk__lt=reminder.pk)
+    stale = (
+        stale.filter(kind=ReminderKind.DIGEST)
+        if reminder.agency_id is None
+        else stale.filter(agency_id=reminder.agency_id, period_id=reminder.period_id)
+    )
+    stale.update(
+        retry_at=None, last_error=f"{NOT_NEEDED}: a later reminder was sent at {_local_time(reminder.sent_at)}."
+    )
     return reminder
 
 
 def reminder_send_manual(*, agency: Agency, acting_user: User) -> Reminder:
     """Email the agency's active leads about the current quarter's return now, unless it has been submitted, it was
-    reminded in the last hour (any kind), or it has no lead with an email address."""
+    sent a reminder in the last hour (any kind), is being sent one now, or has no lead with an email address.
+    Raises ReminderNotSent when the mail server did not take it: it is kept for the sweep to try again."""
     if not access.can_manage(acting_user):
         raise ReminderRefused("Only the partnership analyst can send reminders.")
     now = timezone.now()
@@ -160,10 +198,10 @@ def reminder_send_manual(*, agency: Agency, acting_user: User) -> Reminder:
         supplies = any(a.pk == agency.pk for a in tracker_selectors.supplying_agencies())
         if (not supplies or (ret and ret.status in completeness.IN)) and not pending:
             raise ReminderRefused(f"{agency} has already submitted its {period} return: there is nothing to chase.")
-        recent = Reminder.objects.filter(agency=agency, created_at__gt=now - QUIET_PERIOD).order_by("-created_at")
-        last = recent.first()
+        # Only reminders the mail server took count: one that failed or never went does not hold the chase up.
+        last = Reminder.objects.filter(agency=agency, sent_at__gt=now - QUIET_PERIOD).order_by("-sent_at").first()
         if last:
-            at = last.sent_at or last.created_at
+            at = last.sent_at
             raise ReminderRefused(
                 f"{agency} was reminded at {_local_time(at)}; try again after {_local_time(at + QUIET_PERIOD)}."
             )
@@ -183,8 +221,19 @@ def reminder_send_manual(*, agency: Agency, acting_user: User) -> Reminder:
                 f"{agency} has no active lead with an email address, so no reminder was sent. "
                 "An administrator can add one in the administration pages."
             )
+        # One being sent now (its attempt not over) would make a second: wait for it instead.
+        sending = Reminder.objects.filter(
+            agency=agency, sent_at__isnull=True, failed_at__isnull=True, retry_at__gt=now
+        ).first()
+        if sending:
+            raise ReminderRefused(
+                f"A reminder to {agency} is being sent now (started {_local_time(sending.retry_at - send_lease())}). "
+                "Wait a minute, then look at this page again: it will say whether it went."
+            )
         message = reminder_message(item=item, kind=ReminderKind.MANUAL, today=today)
         reminder = Reminder.objects.create(
+            attempts=1,
+            retry_at=now + send_lease(),
             kind=ReminderKind.MANUAL,
             agency=agency,
             period=period,
@@ -199,7 +248,7 @@ def reminder_send_manual(*, agency: Agency, acting_user: User) -> Reminder:
 class Outcome:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already sent by another run, or nobody to send to
-    failed: list[str] = field(default_factory=list)  # the email could not be sent: the claim was given up
+    failed: list[str] = field(default_factory=list)  # the mail server did not take it: kept for the sweep
 
     def as_dict(self) -> dict[str, list[str]]:
         return {"sent": self.sent, "skipped": self.skipped, "failed": self.failed}
@@ -207,12 +256,11 @@ class Outcome:
 
 def _send(outcome: Outcome, what: str, reminder: Reminder | None, message: EmailMultiAlternatives) -> None:
     if reminder is None:
-        outcome.skipped.append(f"{what}: already sent")
+        outcome.skipped.append(f"{what}: already recorded")
         return
     try:
         _deliver(reminder, message)
-    except OSError:  # the claim was given up; anything else stops the run
-        log.exception("reminders: could not send %s", what)
+    except ReminderNotSent:  # kept with its error, for the sweep; anything else stops the run
         outcome.failed.append(what)
     else:
         outcome.sent.append(what)
@@ -248,5 +296,71 @@ def reminders_send_scheduled(*, today: date) -> Outcome:
             return outcome
         message = digest_message(items=items, periods=periods, today=today, to=to)
         reminder = _claim(kind=ReminderKind.DIGEST, occasion=today, recipients="\n".join(to))
+        _send(outcome, what, reminder, message)
+    return outcome
+
+
+# --- the sweep: unsent reminders tried again ----------------------------------------------------------
+def _what(reminder: Reminder) -> str:
+    about = reminder.period or long_date(reminder.occasion)
+    return f"{reminder.get_kind_display()} to {reminder.agency or 'the analyst'} for {about}"
+
+
+def _message_now(reminder: Reminder, today: date) -> tuple[EmailMultiAlternatives | None, str]:
+    """The reminder's message as it would be written today (the return's state may have moved on), or None and why
+    it is no longer needed."""
+    if reminder.kind == ReminderKind.DIGEST:
+        if reminder.occasion != today:
+            return None, "the next weekly digest replaces it"
+        periods = tracker_selectors.periods_being_collected(today=today)
+        to = tracker_selectors.analyst_addresses()
+        if not periods or not to:
+            return None, "no quarter is being collected, or no analyst has an email address"
+        items = tracker_selectors.outstanding(periods=periods, today=today)
+        return digest_message(items=items, periods=periods, today=today, to=to), ""
+    period = reminder.period
+    if reminder.kind != ReminderKind.MANUAL and period.is_locked(today):
+        return None, f"the {period} quarter has locked"
+    item = next(
+        (i for i in tracker_selectors.outstanding(periods=[period], today=today) if i.agency.pk == reminder.agency_id),
+        None,
+    )
+    if item is None:
+        return None, f"{reminder.agency} has submitted its {period} work"
+    if not item.emails:
+        return None, f"{reminder.agency} has no active lead with an email address"
+    if "\n".join(item.emails) != reminder.recipients:
+        reminder.recipients = "\n".join(item.emails)
+        Reminder.objects.filter(pk=reminder.pk).update(recipients=reminder.recipients)
+    return reminder_message(item=item, kind=reminder.kind, today=today), ""
+
+
+def reminders_send_unsent(*, now: datetime | None = None, limit: int = 200) -> Outcome:
+    """The sweep: send again every reminder the mail server has not taken whose attempt is over (it failed and its
+    pause has passed, or its lease ran out: the worker died mid-send, or the server never answered), up to
+    EMAIL_MAX_ATTEMPTS attempts. Each is claimed by a conditional update, so two sweeps never send one twice; one
+    that is no longer needed (the agency submitted, a later reminder went) is closed unsent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    outcome = Outcome()
+    # The last attempt's lease ran out without an answer: nothing will try it again by itself.
+    Reminder.objects.filter(sent_at__isnull=True, retry_at__lte=now, attempts__gte=EMAIL_MAX_ATTEMPTS).update(
+        retry_at=None, failed_at=now, last_error=f"{STOPPED}: the send stopped before the mail server took it."
+    )
+    due = Reminder.objects.filter(sent_at__isnull=True, retry_at__lte=now).select_related("agency", "period")
+    for reminder in due.order_by("retry_at", "pk")[:limit]:
+        taken = Reminder.objects.filter(
+            pk=reminder.pk, sent_at__isnull=True, attempts=reminder.attempts, retry_at=reminder.retry_at
+        ).update(attempts=F("attempts") + 1, retry_at=now + send_lease(), failed_at=None)
+        what = _what(reminder)
+        if not taken:  # another sweep (or the analyst) took it first
+            outcome.skipped.append(f"{what}: taken by another run")
+            continue
+        reminder.attempts, reminder.retry_at, reminder.failed_at = reminder.attempts + 1, now + send_lease(), None
+        message, why_not = _message_now(reminder, today)
+        if message is None:
+            Reminder.objects.filter(pk=reminder.pk).update(retry_at=None, last_error=f"{NOT_NEEDED}: {why_not}.")
+            outcome.skipped.append(f"{what}: not needed, {why_not}")
+            continue
         _send(outcome, what, reminder, message)
     return outcome

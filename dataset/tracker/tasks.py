@@ -15,24 +15,31 @@ from . import services as reminders
 
 
 @shared_task(
-    bind=True,
     name="dataset.tasks.send_scheduled_reminders",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=300,
     time_limit=360,
-    max_retries=3,
-    default_retry_delay=5 * 60,  # well inside the broker visibility timeout (settings.py)
 )
-def send_scheduled_reminders(self, today: str | None = None) -> dict[str, list[str]]:
+def send_scheduled_reminders(today: str | None = None) -> dict[str, list[str]]:
     """Daily: today's reminders to agencies that have not submitted, and the analyst's Monday digest.
 
-    `today` (ISO date) is for tests and retries; by default the day it runs. Each reminder is recorded before it
-    is sent, so running it again the same day (a retry, a second beat) sends nothing twice.
+    `today` (ISO date) is for tests; by default the day it runs. Each reminder is recorded before it is sent, so
+    running it again the same day (a redelivery, a second beat) sends nothing twice; one the mail server did not
+    take stays recorded unsent, and the sweep below sends it.
     """
     day = date.fromisoformat(today) if today else timezone.localdate()
-    outcome = reminders.reminders_send_scheduled(today=day)
-    if outcome.failed:
-        # The failed ones gave up their claims: a retry for the same day sends just those.
-        raise self.retry(kwargs={"today": day.isoformat()})
-    return outcome.as_dict()
+    return reminders.reminders_send_scheduled(today=day).as_dict()
+
+
+@shared_task(
+    name="dataset.tasks.send_unsent_reminders",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def send_unsent_reminders() -> dict[str, list[str]]:
+    """Every SWEEP_EVERY_MINUTES: reminders the mail server has not taken (it failed or never answered, the worker
+    died mid-send), sent again once their attempt is over; each claimed first, so none goes twice."""
+    return reminders.reminders_send_unsent().as_dict()

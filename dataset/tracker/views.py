@@ -14,6 +14,7 @@ from dataset.models import ReportingPeriod
 
 from . import rendering, selectors
 from . import services as reminders
+from .delivery import delivery_words
 
 
 class TrackerRangeForm(forms.Form):
@@ -71,10 +72,9 @@ def _chase_send(request: HttpRequest, agency) -> HttpResponse:
         reminder = reminders.reminder_send_manual(agency=agency, acting_user=request.user)
     except reminders.ReminderRefused as refused:
         messages.error(request, str(refused))
-    except OSError:
-        messages.error(
-            request, f"The reminder to {agency} could not be sent: the mail server did not take it. Try again."
-        )
+    except reminders.ReminderNotSent as not_sent:
+        note = delivery_words(not_sent.reminder, timezone.now())
+        messages.error(request, f"The reminder to {agency} was not sent. {note}")
     else:
         to = ", ".join(reminder.recipients.splitlines())
         messages.success(request, f"Reminder sent to {agency} ({to}).")

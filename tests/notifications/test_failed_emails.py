@@ -3,6 +3,7 @@ words, and Try again (once, however often it is clicked). The person still sees 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -48,7 +49,7 @@ def retry(client, django_capture_on_commit_callbacks):
 
 def test_an_email_that_failed_every_attempt_is_given_up_and_the_sweep_leaves_it(failed):
     assert failed.email_given_up and failed.email_attempts == EMAIL_MAX_ATTEMPTS
-    assert failed.pk not in sending.notifications_unsent(older_than_minutes=-1)
+    assert failed.pk not in sending.notifications_unsent(older_than=timedelta(minutes=-1))
 
 
 def test_the_analysts_home_says_how_many_could_not_be_sent_and_links_to_the_list(client, analyst, failed, police_lead):
@@ -151,5 +152,7 @@ def test_an_email_that_could_not_be_tried_is_listed_with_what_to_do(client, anal
 def test_plain_words_for_each_kind_of_error():
     assert sending.plain_error("SMTPRecipientsRefused: {...}") == "The mail server refused the email address."
     assert sending.plain_error("TimeoutError: timed out") == "The mail server took too long to answer."
+    timed_out = "SMTPServerDisconnected: Connection unexpectedly closed: timed out"  # no greeting within the timeout
+    assert sending.plain_error(timed_out) == "The mail server took too long to answer."
     assert sending.plain_error("SMTPAuthenticationError: (535, b'no')").startswith("The mail server would not")
     assert sending.plain_error("OSError: odd") == "The mail server could not send it."

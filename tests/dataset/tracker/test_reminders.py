@@ -6,11 +6,11 @@ import email
 import smtplib
 from datetime import date, datetime
 from pathlib import Path
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
@@ -19,9 +19,10 @@ from agencies.models import Role, Sector
 from dataset.catalogue.periods import Quarter, default_dates
 from dataset.models import Reminder, ReminderKind, ReportingPeriod
 from dataset.returns import services
+from dataset.tracker import delivery, tasks
 from dataset.tracker import services as reminders
-from dataset.tracker import tasks
 from neglect_portal import schedules
+from notifications.models import EMAIL_MAX_ATTEMPTS
 from tests.dataset.conftest import fill
 from tests.factories import AgencyFactory, UserFactory
 
@@ -32,8 +33,8 @@ SITE = "https://portal.example.org"
 DUE = date(2020, 7, 28)
 
 
-def at(day: date, hour: int = 12, minute: int = 0) -> time_machine.travel:
-    return time_machine.travel(datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON), tick=False)
+def at(day: date, hour: int = 12, minute: int = 0, second: int = 0) -> time_machine.travel:
+    return time_machine.travel(datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=LONDON), tick=False)
 
 
 def send(url: str, client):
@@ -174,19 +175,48 @@ def test_an_agency_with_no_lead_email_or_already_submitted_is_not_chased(
     assert mail.outbox == [] and not Reminder.objects.exists()
 
 
-def test_a_reminder_the_mail_server_refuses_can_be_sent_again_at_once(client, analyst, partnership, csc, monkeypatch):
+def test_a_reminder_the_mail_server_refuses_is_kept_unsent_and_the_chase_is_not_held_up(
+    client, analyst, partnership, csc, monkeypatch
+):
     def refuse(self, fail_silently=False):
         raise smtplib.SMTPServerDisconnected("connection lost")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
     client.force_login(analyst)
     with at(date(2020, 7, 18), 14):
-        response = send(chase_send(csc), client)
-        assert "could not be sent" in response.content.decode()
-        assert not Reminder.objects.exists()
-        monkeypatch.undo()
-        send(chase_send(csc), client)
+        text = page(send(chase_send(csc), client))
+    assert (
+        "The reminder to Children&#x27;s Social Care was not sent. Not sent yet: the portal could not reach the mail "
+        "server. It will be tried again at 14:15." in text
+    )
+    failed = Reminder.objects.get()
+    assert failed.sent_at is None and failed.attempts == 1 and failed.last_error.startswith("SMTPServerDisconnected")
+    with at(date(2020, 7, 18), 14, 1):
+        text = page(client.get(CHASE))
+    assert "Not yet" in text  # never reminded: the unsent one is not called a reminder
+    assert "Sent by the partnership analyst:</strong> Not sent yet: the portal could not reach" in text
+    monkeypatch.undo()
+    with at(date(2020, 7, 18), 14, 2):
+        text = page(send(chase_send(csc), client))  # at once: only a sent reminder counts towards the hour
+    assert "Reminder sent to Children&#x27;s Social Care (csc.lead@example.org)." in text
+    assert "18 July 2020, 14:02" in text and "Not sent yet" not in text
     assert sent_to() == [("csc.lead@example.org",)]
+    failed.refresh_from_db()
+    assert failed.retry_at is None and failed.last_error == "Not needed: a later reminder was sent at 14:02."
+    with at(date(2020, 7, 18), 15):
+        assert reminders.reminders_send_unsent().sent == []  # the refused one is not sent as well
+    assert len(mail.outbox) == 1
+
+
+def test_a_reminder_being_sent_holds_the_chase_until_its_attempt_is_over(client, analyst, partnership, csc):
+    with at(date(2020, 7, 18), 14):
+        reminders._claim(kind=ReminderKind.MANUAL, agency=csc, period=partnership, occasion=date(2020, 7, 18))
+    client.force_login(analyst)
+    with at(date(2020, 7, 18), 14, 2):
+        text = page(send(chase_send(csc), client))
+    assert "A reminder to Children&#x27;s Social Care is being sent now (started 14:00)." in text
+    assert "Being sent (started 14:00). If the mail server does not take it, it will be tried again at 14:15." in text
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize("persona", ["csc_lead", "police_lead", "member", "scrutineer", "no_agency_user"])
@@ -303,7 +333,7 @@ def test_running_twice_the_same_day_sends_once(partnership):
     assert len(mail.outbox) == 3 and Reminder.objects.count() == 3
 
 
-def test_a_reminder_the_mail_server_refused_is_sent_by_the_retry_and_no_other_twice(partnership, monkeypatch):
+def _refuse_first_send(monkeypatch) -> list:
     real_send, calls = EmailMultiAlternatives.send, []
 
     def flaky(self, fail_silently=False):
@@ -313,32 +343,110 @@ def test_a_reminder_the_mail_server_refused_is_sent_by_the_retry_and_no_other_tw
         return real_send(self, fail_silently)
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", flaky)
-    outcome = reminders.reminders_send_scheduled(today=date(2020, 7, 21))
-    assert len(outcome.failed) == 1 and len(outcome.sent) == 1
-    assert Reminder.objects.count() == 1  # the refused one gave up its claim
-    # The task retries itself for the same day (eagerly here): only the one not sent goes.
-    run(date(2020, 7, 21))
+    return calls
+
+
+def test_a_reminder_the_mail_server_refused_is_sent_by_the_sweep_and_no_other_twice(partnership, monkeypatch):
+    _refuse_first_send(monkeypatch)
+    with at(date(2020, 7, 21), 7):
+        outcome = run(date(2020, 7, 21))
+    assert len(outcome["failed"]) == 1 and len(outcome["sent"]) == 1
+    refused = Reminder.objects.get(sent_at__isnull=True)
+    assert refused.attempts == 1 and refused.retry_at == datetime(2020, 7, 21, 7, 5, tzinfo=LONDON)
+    with at(date(2020, 7, 21), 7, 4):
+        assert tasks.send_unsent_reminders.delay().get()["sent"] == []  # its pause is not over
+        assert run(date(2020, 7, 21))["sent"] == []  # the day's run again: recorded already, nothing sent
+    with at(date(2020, 7, 21), 7, 15):
+        assert tasks.send_unsent_reminders.delay().get()["sent"] == [
+            "Due in 7 days to Children's Social Care for 2020-21 Q1"
+        ]
+        assert tasks.send_unsent_reminders.delay().get() == {"sent": [], "skipped": [], "failed": []}
     assert sorted(sent_to()) == [("csc.lead@example.org",), ("police.lead@example.org",)]
-    assert Reminder.objects.filter(sent_at__isnull=False).count() == 2
+    refused.refresh_from_db()
+    assert refused.sent_at == datetime(2020, 7, 21, 7, 15, tzinfo=LONDON) and refused.attempts == 2
+    assert refused.retry_at is None and Reminder.objects.count() == 2
 
 
-def test_the_task_retries_itself_for_the_same_day_when_a_send_fails(partnership, monkeypatch):
-    real_send, calls = EmailMultiAlternatives.send, []
+def test_the_sweep_gives_up_after_the_attempt_limit_and_says_so(client, analyst, partnership, csc, monkeypatch):
+    monkeypatch.setattr(EmailMultiAlternatives, "send", mock.Mock(side_effect=TimeoutError("timed out")))
+    with at(DUE, 7):
+        run(DUE)
+    for hour in range(8, 14):
+        with at(DUE, hour):
+            reminders.reminders_send_unsent()
+    reminder = Reminder.objects.get(agency=csc)
+    assert reminder.sent_at is None and reminder.attempts == EMAIL_MAX_ATTEMPTS and reminder.retry_at is None
+    assert EmailMultiAlternatives.send.call_count == 2 * EMAIL_MAX_ATTEMPTS  # CSC's and Police's, five times each
+    client.force_login(analyst)
+    with at(DUE, 14):
+        text = page(client.get(CHASE))
+    assert (
+        "Not sent: the mail server took too long to answer. It was tried 5 times and will not be tried again by "
+        "itself; use Send reminder to send one now." in text
+    )
 
-    def flaky(self, fail_silently=False):
-        calls.append(self.to)
-        if len(calls) == 1:
-            raise smtplib.SMTPServerDisconnected("connection lost")
-        return real_send(self, fail_silently)
 
-    monkeypatch.setattr(EmailMultiAlternatives, "send", flaky)
-    with at(date(2020, 7, 21), 7), pytest.raises(Retry) as retry:
-        tasks.send_scheduled_reminders.apply(throw=True)  # as beat runs it: no day given, so today
-    assert retry.value.sig.kwargs == {"today": "2020-07-21"}  # the retry is for the same day, whenever it runs
-    assert sent_to() == [("police.lead@example.org",)]
-    assert retry.value.sig.apply().get()["sent"] == ["Due in 7 days to Children's Social Care for 2020-21 Q1"]
-    assert sent_to() == [("police.lead@example.org",), ("csc.lead@example.org",)]
-    assert Reminder.objects.filter(sent_at__isnull=False).count() == 2
+def test_a_reminder_no_longer_needed_is_closed_not_sent(partnership, csc_lead, monkeypatch):
+    _refuse_first_send(monkeypatch)  # agencies go by name: Children's Social Care's is the first, refused
+    with at(date(2020, 7, 21), 7):
+        run(date(2020, 7, 21))
+    (refused,) = Reminder.objects.filter(sent_at__isnull=True)
+    assert refused.agency == csc_lead.agency
+    with at(date(2020, 7, 21), 7, 30):
+        ret = services.return_start(agency=csc_lead.agency, period=partnership, acting_user=csc_lead)
+        fill(ret, csc_lead, N28="3")
+        ret.refresh_from_db()
+        services.return_submit(signed_off=True, ret=ret, acting_user=csc_lead, seen_version=ret.version)
+    with at(date(2020, 7, 21), 8):
+        outcome = reminders.reminders_send_unsent()
+    assert outcome.sent == [] and "not needed" in outcome.skipped[0]
+    refused.refresh_from_db()
+    assert refused.sent_at is None and refused.retry_at is None and refused.last_error.startswith("Not needed:")
+    assert len(mail.outbox) == 1
+
+
+def test_two_sweeps_at_once_send_a_reminder_once(partnership, monkeypatch):
+    _refuse_first_send(monkeypatch)
+    with at(date(2020, 7, 21), 7):
+        run(date(2020, 7, 21))
+    (refused,) = Reminder.objects.filter(sent_at__isnull=True)
+    stale = Reminder.objects.get(pk=refused.pk)  # what a second sweep read before the first took it
+    with at(date(2020, 7, 21), 7, 15):
+        reminders.reminders_send_unsent()
+        taken = Reminder.objects.filter(pk=stale.pk, sent_at__isnull=True, attempts=stale.attempts).update(attempts=9)
+    assert taken == 0 and len(mail.outbox) == 2
+
+
+def test_a_claim_whose_worker_died_is_sent_by_the_sweep_once_its_lease_is_over(partnership, csc, settings):
+    settings.EMAIL_SEND_LEASE = 120
+    with at(date(2020, 7, 21), 7):
+        # As a worker killed mid-send leaves it: claimed, no error, never marked sent.
+        reminders._claim(kind=ReminderKind.DUE_SOON, agency=csc, period=partnership, occasion=date(2020, 7, 21))
+    with at(date(2020, 7, 21), 7, 1):
+        assert reminders.reminders_send_unsent().sent == []  # still inside its lease: it may yet be sent
+        assert run(date(2020, 7, 21))["sent"] == ["Due in 7 days to Sussex Police for 2020-21 Q1"]
+    with at(date(2020, 7, 21), 7, 3):
+        assert reminders.reminders_send_unsent().sent == ["Due in 7 days to Children's Social Care for 2020-21 Q1"]
+        assert reminders.reminders_send_unsent().sent == []
+    assert sorted(sent_to()) == [("csc.lead@example.org",), ("police.lead@example.org",)]
+
+
+@pytest.mark.parametrize(
+    ("moment", "sweep"),
+    [((14, 0), (14, 0)), ((14, 0, 1), (14, 15)), ((14, 5), (14, 15)), ((14, 15), (14, 15)), ((14, 59), (15, 0))],
+)
+def test_the_next_sweep_is_on_the_quarter_hour(moment, sweep):
+    def t(*hms):
+        return datetime(2020, 7, 21, *hms, tzinfo=LONDON)
+
+    assert delivery.next_sweep(t(*moment)) == t(*sweep)
+
+
+def test_the_sweep_is_scheduled_every_quarter_hour():
+    task = tasks.send_unsent_reminders
+    assert task.acks_late and task.reject_on_worker_lost and task.time_limit and task.soft_time_limit
+    (schedule,) = [s for s in schedules.SCHEDULES if s.task == "dataset.tasks.send_unsent_reminders"]
+    assert schedule.minute == f"*/{delivery.SWEEP_EVERY_MINUTES}" and schedule.hour == "*"
 
 
 def test_the_reminder_task_is_scheduled_daily_and_safe_against_a_lost_worker():
