@@ -407,11 +407,20 @@ def compare_snapshot(expected: dict | None, found: dict | None, report: Report) 
 
 
 def restore_check(stem: Path) -> tuple[Report, dict | None]:
-    """Check the backup set `stem`; the report says what held and what did not."""
+    """Check the backup set `stem`; the report says what held and what did not (a step that cannot go on, such as
+    pg_restore refusing the dump, is its last line)."""
     report = Report()
     db = postgres_settings()
     if not verify_checksums(stem, report):
         return report, None
+    try:
+        return _restore_and_compare(stem, db, report)
+    except BackupError as problem:
+        report.add(False, str(problem))
+        return report, None
+
+
+def _restore_and_compare(stem: Path, db: dict, report: Report) -> tuple[Report, dict]:
     manifest = json.loads(stem.with_name(stem.name + ".manifest.json").read_text())
     if manifest.get("format") != MANIFEST_FORMAT:
         report.add(False, f"manifest format {manifest.get('format')} is not {MANIFEST_FORMAT}, which this reads")
@@ -421,7 +430,7 @@ def restore_check(stem: Path) -> tuple[Report, dict | None]:
     media = manifest["media"]
     if media.get("file"):
         files = media_files(stem.with_name(media["file"]))
-        report.add(files == media["files"], f"media archive: {files} files, the manifest says {media['files']}")
+        report.add(files == media["files"], f"media archive: {files} of the {media['files']} files the manifest lists")
     else:
         report.add(True, f"media not in this backup: {media.get('not_covered')}")
     with scratch_database(db) as alias:

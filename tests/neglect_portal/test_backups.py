@@ -111,7 +111,7 @@ def test_a_backup_restores_with_every_count_and_the_current_snapshot_as_dumped(b
     assert "FAIL" not in report
     assert f"{len(manifest['tables'])} tables, {manifest['rows']:,} rows: every count matches" in report
     assert f"current dataset snapshot {snapshot.pk}: content hash {snapshot.content_hash[:12]} and rows match" in report
-    assert "media archive: 1 files, the manifest says 1" in report
+    assert "media archive: 1 of the 1 files the manifest lists" in report
     assert scratch_databases() == []
 
 

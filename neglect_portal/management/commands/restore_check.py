@@ -29,5 +29,6 @@ class Command(BaseCommand):
             mark = self.style.SUCCESS("  ok    ") if ok else self.style.ERROR("  FAIL  ")
             self.stdout.write(f"{mark}{text}")
         if report.failures:
-            raise CommandError(f"Restore check failed: {report.failures} problem(s), listed above.")
+            problems = "1 problem" if report.failures == 1 else f"{report.failures} problems"
+            raise CommandError(f"Restore check failed: {problems}, listed above.")
         self.stdout.write(self.style.SUCCESS("Restore check passed."))
