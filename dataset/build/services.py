@@ -640,8 +640,10 @@ def content_hash_of_texts(texts: dict[str, tuple[str, str, str]], found_themes: 
     return digest.hexdigest()
 
 
-def current_snapshot() -> DatasetSnapshot | None:
-    return DatasetSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).order_by("-built_at", "-pk").first()
+def current_snapshot(*, using: str = "default") -> DatasetSnapshot | None:
+    """The newest complete snapshot (`using`: another database alias, as the restore check reads a restored copy)."""
+    qs = DatasetSnapshot.objects.using(using).filter(status=SnapshotStatus.COMPLETE)
+    return qs.order_by("-built_at", "-pk").first()
 
 
 def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:

@@ -68,7 +68,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             batch = list(rows)
             marks = ", ".join(["%s"] * len(columns))
             # Names from the model's own meta, quoted; every value is bound.
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)  # noqa: S608
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)  # noqa: S608  # nosec B608
             count = len(batch)
     return count
 
@@ -90,7 +90,7 @@ def copy_rows(
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 # Names from the model's own meta, quoted; every value is bound.
-                f"INSERT INTO {table} (snapshot_id, {names}) SELECT %s, {names} FROM {table} "  # noqa: S608
+                f"INSERT INTO {table} (snapshot_id, {names}) SELECT %s, {names} FROM {table} "  # noqa: S608  # nosec B608
                 f"WHERE snapshot_id = %s AND code IN ({marks})",
                 [into, source, *chunk],
             )
