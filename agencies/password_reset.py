@@ -65,7 +65,7 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         )
         form.add_error(
             None,
-            "Too many password reset emails have been asked for"
+            "Too many password reset emails have been requested"
             + (" from this device" if by_address else " for this email address")
             + f". Wait {wait_words(rate)}, then try again. If an email did come, use the link in the newest one.",
         )

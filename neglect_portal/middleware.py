@@ -28,15 +28,13 @@ class RequestBodyLimitMiddleware:
             length = 0
         limit = settings.REQUEST_BODY_MAX_BYTES
         if length > limit:
-            response = render(
+            # No Connection header (WSGI forbids hop-by-hop headers): the server drains or drops the unread body.
+            return render(
                 request,
                 "413.html",
                 {"size_mb": f"{length / (1024 * 1024):,.1f}", "limit_mb": f"{limit / (1024 * 1024):,.0f}"},
                 status=413,
             )
-            # The body is not read: the connection cannot carry another request after it.
-            response["Connection"] = "close"
-            return response
         return self.get_response(request)
 
 

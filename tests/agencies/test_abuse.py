@@ -92,7 +92,7 @@ def test_password_reset_is_throttled_per_email_address(client, csc_lead, setting
         assert reset(client, csc_lead.email, ip=f"192.0.2.{n}").status_code == 302
     refused = reset(client, csc_lead.email.upper(), ip="192.0.2.50")
     assert refused.status_code == 429
-    assert "Too many password reset emails have been asked for for this email address. Wait an hour" in (
+    assert "Too many password reset emails have been requested for this email address. Wait an hour" in (
         refused.content.decode()
     )
     assert len(mail.outbox) == 3
@@ -188,6 +188,7 @@ def test_a_body_bigger_than_any_form_sends_is_refused_unread(client, scrutineer,
     assert response.status_code == 413
     page = response.content.decode()
     assert "The file is too big" in page and "at most 1 MB" in page
+    assert "Connection" not in response  # a hop-by-hop header: WSGI servers refuse the response (found in a browser)
 
 
 def test_a_body_within_the_cap_goes_through(client, scrutineer, settings):
@@ -195,3 +196,20 @@ def test_a_body_within_the_cap_goes_through(client, scrutineer, settings):
     client.force_login(scrutineer)
     response = client.generic("POST", "/scrutiny/", b"x" * 1000, content_type="application/octet-stream")
     assert response.status_code != 413
+
+
+def test_the_largest_return_form_fits_within_the_field_and_size_caps(settings):
+    # 150 ratio indicators (the bench's catalogue, all with 5 fields), every commentary 4,000 non-ASCII characters.
+    from urllib.parse import urlencode
+
+    from dataset.models import Indicator, Unit
+    from dataset.returns.forms import ReturnValuesForm
+
+    indicators = [Indicator(code=f"X{n:03}", title="t", unit=Unit.PERCENTAGE) for n in range(150)]
+    form = ReturnValuesForm(indicators=indicators)
+    data = {"csrfmiddlewaretoken": "x" * 64}
+    for name in form.fields:
+        data[name] = "é" * 4000 if name.endswith("commentary") else "2020-10-31" if "expected" in name else "1234567"
+    assert len(data) == 752
+    assert len(data) < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    assert len(urlencode(data).encode()) < settings.DATA_UPLOAD_MAX_MEMORY_SIZE
