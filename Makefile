@@ -64,7 +64,8 @@ restore-check: install
 # Production-like settings must pass Django's deployment checks with no warnings.
 check-deploy: install
 	DEBUG=off SECRET_KEY='ci-only-7c1f0a9e3b2d4c8f6a5e1d0b9c8a7f6e5d4c3b2a1f0e9d8c7b6a5' \
-	ALLOWED_HOSTS=portal.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=portal.example.org CACHE_URL=redis://127.0.0.1:6379/1 \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 # Issue 13's bench: a generated large partnership in its own PostgreSQL database (dropped and made again), then
 # every figure side by side; writes bench/results.json and bench/results.md. BENCH_PG names the server.

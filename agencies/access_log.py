@@ -21,16 +21,24 @@ log = logging.getLogger("neglect_portal.access")
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR when no proxy is trusted, else the address the trusted proxies saw."""
+    """The client's address: REMOTE_ADDR when no proxy is trusted, else the address the trusted proxies saw.
+
+    Each trusted proxy appends the address it was reached from to X-Forwarded-For, so with N of them the client
+    is the N-th address from the right; anything left of it was written by the client and is never believed.
+    (ipware's proxy_count counts the proxies listed in the header, one fewer than ours: the nearest proxy is
+    REMOTE_ADDR, not in the header.) A header shorter than that did not come through the proxies: REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or ""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
-        return request.META.get("REMOTE_ADDR", "") or ""
+        return remote
     ip, _routable = get_client_ip(
         request,
-        proxy_count=proxies,
-        request_header_order=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+        proxy_count=proxies - 1,
+        request_header_order=["HTTP_X_FORWARDED_FOR"],
+        strict=False,  # more entries than proxies: the extra ones are the client's own, on the left
     )
-    return ip or request.META.get("REMOTE_ADDR", "") or ""
+    return ip or remote
 
 
 def access_event(

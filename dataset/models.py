@@ -268,6 +268,9 @@ class Upload(models.Model):
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # What the file was read as, when it was uploaded (uploads.spreadsheets.parsed_to_json): the dry run and Confirm
+    # use it, so a file is parsed once, not on every view of its preview (issue 15). Empty for older uploads.
+    parsed = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-uploaded_at"]

@@ -7,7 +7,7 @@ class NeglectPortalConfig(AppConfig):
     verbose_name = "Neglect portal"
 
     def ready(self) -> None:
-        from . import schedules
+        from . import checks, schedules  # noqa: F401  (checks registers itself)
 
         # Beat schedules live in code: every migrate brings the database's schedule in line with it.
         post_migrate.connect(schedules.sync_after_migrate, sender=self)

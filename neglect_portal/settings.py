@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_ratelimit",  # issue 15 item 6: its system checks see that the throttles' cache is shared
     "simple_history",
     "django_htmx",
     "csp",
@@ -63,6 +64,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # issue 15 item 6: a body bigger than any form may send is refused before anything reads it (CSRF reads the
+    # body in process_view, after every __call__), and nothing a signed-in person is shown is kept by a cache.
+    "neglect_portal.middleware.RequestBodyLimitMiddleware",
+    "neglect_portal.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -122,7 +127,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# issue 15 item 6: the client address comes from agencies.access_log.client_ip, through TRUSTED_PROXY_COUNT (below),
+# so lockouts and the access log see the same address; axes' own ipware settings are not used.
+AXES_CLIENT_IP_CALLABLE = "agencies.access_log.client_ip"
 AXES_VERBOSE = False
 
 # --- Sessions: 30 minutes idle, and end when the browser closes -------------------------------
@@ -149,6 +156,40 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # /healthz is probed over plain HTTP inside the compose network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Sign-in and abuse (issue 15 item 6) -----------------------------------------------------------
+# Throttle counters (django-ratelimit) live in the cache, which must be shared by every web process in production:
+# CACHE_URL (or REDIS_CACHE_URL), e.g. redis://redis:6379/1. Nothing set: memory in this process, right for the
+# embedded run and tests (one process), and `check --deploy` says so when DEBUG is off.
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+DJANGO_REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_CACHE_URL", default="")
+CACHES = {"default": env.cache_url_config(_CACHE_URL) if _CACHE_URL else {"BACKEND": LOCMEM_CACHE}}
+if CACHES["default"]["BACKEND"] == DJANGO_REDIS_CACHE:
+    # Every network call has a timeout: a Redis that hangs costs a throttle check two seconds, not a thread.
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
+SILENCED_SYSTEM_CHECKS = [
+    # Django's own Redis cache increments with Redis INCR, atomic as django-ratelimit needs; it is just not on the
+    # library's list of backends it has tested.
+    *(["django_ratelimit.W001"] if CACHES["default"]["BACKEND"] == DJANGO_REDIS_CACHE else []),
+    # Memory is shared by the one process of the embedded run; neglect_portal.checks warns when DEBUG is off.
+    *(["django_ratelimit.E003", "django_ratelimit.W001"] if CACHES["default"]["BACKEND"] == LOCMEM_CACHE else []),
+]
+# A cache that does not answer lets the request through rather than refusing every password reset.
+RATELIMIT_FAIL_OPEN = True
+# Password reset emails: per client address and per email address typed, "count/period" (s, m, h or d).
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/h")
+PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/h")
+# Request bodies. The largest legitimate form is a return's: 5 fields per indicator, 752 fields for 150 ratio
+# indicators (the bench's catalogue), and up to about 5.4 MB if every commentary is 4,000 non-ASCII characters.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=2000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=6 * 1024 * 1024)
+# Uploaded files above this go to a temporary file, not memory; the forms cap them (spreadsheets 2 MB, evidence 10 MB).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Any request body above this is refused with 413 before it is read (the largest upload is a 10 MB attachment).
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=12 * 1024 * 1024)
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -232,7 +273,8 @@ DATASET_BUILD_PAUSE = env.float("DATASET_BUILD_PAUSE", default=0)
 # --- Logging: to stderr, so containers and the console both show it --------------------------------
 # How many proxies we trust in front of the portal (the documented TLS proxy: 1). The client address for sign-in
 # lockouts and the access log is read through them (agencies/access_log.py, client_ip); 0 means REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# AXES_PROXY_COUNT was the README's name for it before issue 15 and is still read when TRUSTED_PROXY_COUNT is not set.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
 # The access log of personal data (agencies/access_log.py): JSON lines, one per event, never the figures.
 ACCESS_LOG_FILE = env.path("ACCESS_LOG_FILE", default=BASE_DIR / "var" / "access.log")
 LOGGING = {

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from agencies.forms import PasswordChange, PasswordReset, SetPassword, SignInForm
+from agencies.forms import PasswordChange, SetPassword, SignInForm
+from agencies.password_reset import ThrottledPasswordResetView
 
 from . import pages, review, views
 
@@ -19,11 +20,8 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(form_class=PasswordChange),
         name="password_change",
     ),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordReset),
-        name="password_reset",
-    ),
+    # issue 15 item 6: reset emails throttled per client address and per email address.
+    path("accounts/password_reset/", ThrottledPasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(form_class=SetPassword),

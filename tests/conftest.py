@@ -47,6 +47,14 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle counters (password reset) live in the cache: each test starts with none (issue 15 item 6).
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test's files (evidence attachments, evidence packs) go to its own temporary MEDIA_ROOT: nothing is
     left behind in var/media, and no test reads another's files."""

@@ -109,10 +109,6 @@ def expected_for(ret: Return) -> spreadsheets.Expected:
     )
 
 
-def read_file(*, ret: Return, file_name: str, content: bytes) -> Parsed:
-    return spreadsheets.read_upload(content, file_name, expected_for(ret))
-
-
 def upload_create(*, ret: Return, acting_user: User, file_name: str, content: bytes) -> Upload:
     """Keep the file for its dry run. Refused, and nothing stored, when the user may not change the return now
     or when the file cannot be read as this return's spreadsheet at all."""
@@ -121,7 +117,8 @@ def upload_create(*, ret: Return, acting_user: User, file_name: str, content: by
         raise services.EditRefused(refusal)
     if len(content) > spreadsheets.MAX_BYTES:  # the form checks first; this keeps the rule in the service too
         raise FileRefused((FileProblem(spreadsheets.too_big_message(len(content))),))
-    parsed = read_file(ret=ret, file_name=file_name, content=content)
+    expected = expected_for(ret)
+    parsed = spreadsheets.read_upload(content, file_name, expected)
     if parsed.fatal:
         raise FileRefused(parsed.problems)
     return Upload.objects.create(
@@ -131,7 +128,25 @@ def upload_create(*, ret: Return, acting_user: User, file_name: str, content: by
         sha256=hashlib.sha256(content).hexdigest(),
         seen_version=ret.version,
         uploaded_by=acting_user,
+        parsed=_kept(parsed, expected),
     )
+
+
+def _kept(parsed: Parsed, expected: spreadsheets.Expected) -> dict:
+    # With the indicators and units it was read against: if the catalogue changes, the file is read again.
+    return {**spreadsheets.parsed_to_json(parsed), "units": dict(expected.units)}
+
+
+def upload_parsed(upload: Upload) -> Parsed:
+    """The file as it was read at upload. Read again, once, and kept, only for an upload from before reads were kept
+    or when the agency's indicators or their units have changed since."""
+    expected = expected_for(upload.ret)
+    if upload.parsed is not None and upload.parsed.get("units") == dict(expected.units):
+        return spreadsheets.parsed_from_json(upload.parsed)
+    parsed = spreadsheets.read_upload(bytes(upload.content), upload.file_name, expected)
+    upload.parsed = _kept(parsed, expected)
+    Upload.objects.filter(pk=upload.pk).update(parsed=upload.parsed)
+    return parsed
 
 
 def upload_for_edit(*, ret: Return, pk: int) -> Upload:
@@ -257,7 +272,7 @@ def _computed(indicator: Indicator, value: ReturnValue | None, overrides: dict |
 def upload_dry_run(*, upload: Upload) -> DryRun:
     """What Confirm would do, and every problem, without saving anything."""
     ret = upload.ret
-    parsed = read_file(ret=ret, file_name=upload.file_name, content=bytes(upload.content))
+    parsed = upload_parsed(upload)
     indicators = {i.code: i for i in selectors.expected_indicators(agency=ret.agency)}
     stored = {v.indicator.code: v for v in ret.values.select_related("indicator")}
     inputs: dict[str, dict[str, str]] = {}

@@ -49,6 +49,11 @@ EDITABLE_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "value", "not_a
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
+# The sheet itself, whatever its rows hold (blank rows between figures are allowed): checked from the sheet's declared
+# size before a row is read, and again while reading, which stops at the cap. An 8 KB file can claim row 1,048,576,
+# and reading the empty rows up to it took 10 seconds (issue 15).
+MAX_SHEET_ROWS = 5000
+MAX_SHEET_COLUMNS = 100
 # An XLSX is a zip: these are checked from the zip's directory before anything is decompressed.
 MAX_MEMBERS = 200
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
@@ -362,6 +367,30 @@ class Parsed:
         return not self.problems
 
 
+def parsed_to_json(parsed: Parsed) -> dict:
+    """A Parsed as plain JSON, to keep with the upload: the file is parsed once, at upload (issue 15)."""
+    return {
+        "kind": parsed.kind,
+        "rows": [{"row": r.row, "code": r.code, "fields": dict(r.fields)} for r in parsed.rows],
+        "problems": [
+            {"message": p.message, "row": p.row, "column": p.column, "cell": p.cell, "code": p.code}
+            for p in parsed.problems
+        ],
+        "fatal": parsed.fatal,
+        "meta": dict(parsed.meta),
+    }
+
+
+def parsed_from_json(data: Mapping) -> Parsed:
+    return Parsed(
+        kind=data.get("kind", ""),
+        rows=tuple(UploadRow(row=r["row"], code=r["code"], fields=dict(r["fields"])) for r in data.get("rows", ())),
+        problems=tuple(FileProblem(**p) for p in data.get("problems", ())),
+        fatal=bool(data.get("fatal")),
+        meta=dict(data.get("meta", {})),
+    )
+
+
 class _Refused(Exception):
     def __init__(self, *problems: FileProblem) -> None:
         super().__init__(problems[0].message if problems else "")
@@ -511,11 +540,17 @@ def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[list[tuple[str, str]
     try:
         meta = _xlsx_meta(wb)
         ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
+        # The size the sheet declares (its <dimension>), read without reading a row; a sheet may leave it out or lie,
+        # so the rows are read only up to one past the cap, which is all openpyxl then parses.
+        if (ws.max_row or 0) > MAX_SHEET_ROWS or (ws.max_column or 0) > MAX_SHEET_COLUMNS:
+            raise _sheet_too_big(ws.max_row or 0, ws.max_column or 0)
         header: list[str] = []
         rows: list[list[tuple[str, str]]] = []
         width = len(INPUT_COLUMNS) + len(REFERENCE_COLUMNS) + 20
         data = 0
-        for index, row in enumerate(ws.iter_rows(min_row=1, max_col=width), start=1):
+        for index, row in enumerate(ws.iter_rows(min_row=1, max_row=MAX_SHEET_ROWS + 1, max_col=width), start=1):
+            if index > MAX_SHEET_ROWS:  # openpyxl yields this row only when the sheet goes on past the cap
+                raise _sheet_too_big(index, 0)
             cells = [_xlsx_text(c) for c in row]
             if index == 1:
                 header = [text for text, _ in cells]
@@ -535,6 +570,15 @@ def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[list[tuple[str, str]
     finally:
         wb.close()
     return header, iter(rows), meta
+
+
+def _sheet_too_big(rows: int, columns: int) -> _Refused:
+    size = f"goes down to row {rows:,}" if rows > MAX_SHEET_ROWS else f"goes across to column {columns:,}"
+    return _refuse(
+        f"The sheet is too big to be a return: it {size}, and the limit is {MAX_SHEET_ROWS:,} rows and "
+        f"{MAX_SHEET_COLUMNS} columns. Copy the figures into a fresh template (or delete the rows and columns below "
+        "and to the right of them) and upload that."
+    )
 
 
 def _too_many_rows() -> _Refused:

@@ -6,7 +6,8 @@ import sys
 
 from tests.conftest import ROOT
 
-PROD = {"DEBUG": "off", "ALLOWED_HOSTS": "portal.example.org"}
+# Production shares a cache between web processes (throttle counters, issue 15); the check does not connect to it.
+PROD = {"DEBUG": "off", "ALLOWED_HOSTS": "portal.example.org", "CACHE_URL": "redis://127.0.0.1:6379/1"}
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -49,3 +50,15 @@ def test_the_embedded_default_needs_no_configuration(settings):
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     if not os.environ.get("DATABASE_URL"):
         assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_the_deployment_checks_warn_when_the_cache_is_not_shared():
+    result = _run(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **{**PROD, "CACHE_URL": ""},
+        SECRET_KEY="test-only-9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a",
+    )
+    assert result.returncode != 0 and "neglect_portal.W001" in result.stderr
