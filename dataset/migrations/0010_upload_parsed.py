@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dataset", "0008_export_jobs"),
+        ("dataset", "0009_reminder_delivery"),
     ]
 
     operations = [
