@@ -38,10 +38,15 @@ class SeenVersion(forms.Form):
         self.fields["seen_version"].initial = seen
         self.fields["seen_version"].required = seen is not None
 
-    def see(self, version: int) -> None:
-        """After a refused save, the typed values stay and the next save is from the version now shown."""
+    def see(self, version: int, theirs: dict[str, tuple[object, object]]) -> None:
+        """After a refused save the next save is from the version now shown. What the person typed stays; a field
+        they left as they found it, which a colleague has changed since, shows the colleague's value instead, so
+        saving again keeps both people's edits. `theirs`: {field: (as opened, as saved now)}."""
         self.data = self.data.copy()
         self.data["seen_version"] = str(version)
+        for name, (opened, saved) in theirs.items():
+            if name in self.fields and self.cleaned_data.get(name) == opened:
+                self.data[name] = "" if saved is None else saved.isoformat() if hasattr(saved, "isoformat") else saved
 
 
 class PlanForm(SeenVersion, PlainMessages, forms.ModelForm):

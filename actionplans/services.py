@@ -63,10 +63,20 @@ class StaleSave(Exception):
     `changed` is what is saved now where it differs from what they opened: (label, value in words)."""
 
     def __init__(
-        self, *, noun: str, changed_by: str, changed_at, changed: list[tuple[str, str]], current_version: int
+        self,
+        *,
+        noun: str,
+        changed_by: str,
+        changed_at,
+        changed: list[tuple[str, str]],
+        current_version: int,
+        theirs: Mapping[str, tuple[object, object]] | None = None,
     ) -> None:
         self.noun, self.changed_by, self.changed_at = noun, changed_by, changed_at
         self.changed, self.current_version = changed, current_version
+        # {field: (as the person opened it, as saved now)} for each field saved since: a page can take the saved
+        # value into its form where the person left the field as they found it, so saving again loses neither edit.
+        self.theirs = dict(theirs or {})
         at = timezone.localtime(changed_at)
         when = f"{at:%H:%M} on {at.day} {at:%B %Y}"
         super().__init__(
@@ -96,17 +106,16 @@ def _locked_unless_stale(instance: Model, *, seen_version: int | None, noun: str
         return locked
     last = locked.history.select_related("history_user").order_by("-history_date", "-history_id").first()
     opened = locked.history.filter(version=seen).order_by("-history_date", "-history_id").first()
-    changed = [
-        (str(locked._meta.get_field(name).verbose_name).capitalize(), _in_words(locked, name))
-        for name in fields
-        if opened is None or getattr(opened, name) != getattr(locked, name)
-    ]
+    names = [name for name in fields if opened is None or getattr(opened, name) != getattr(locked, name)]
     raise StaleSave(
         noun=noun,
         changed_by=str(last.history_user) if last and last.history_user else "Someone",
         changed_at=last.history_date if last else timezone.now(),
-        changed=changed,
+        changed=[
+            (str(locked._meta.get_field(name).verbose_name).capitalize(), _in_words(locked, name)) for name in names
+        ],
         current_version=locked.version,
+        theirs={name: (getattr(opened, name), getattr(locked, name)) for name in names} if opened else {},
     )
 
 

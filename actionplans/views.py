@@ -106,7 +106,7 @@ def _save_form(request, form, save, template: str, context: dict) -> HttpRespons
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         except services.StaleSave as stale:
-            form.see(stale.current_version)
+            form.see(stale.current_version, stale.theirs)
             return render(request, template, {"form": form, "conflict": stale, **context}, status=409)
         except services.EditRefused as refused:
             messages.error(request, str(refused))

@@ -13,6 +13,7 @@ from actionplans import services
 from actionplans.models import Action, ActionPlan
 from neglect_portal.strategy import Objective
 from tests.actionplans.conftest import complete_inputs, fill
+from tests.factories import UserFactory
 
 
 def action_data(action: Action, **changes) -> dict[str, object]:
@@ -45,11 +46,7 @@ def plan_data(plan: ActionPlan, **changes) -> dict[str, object]:
 
 @pytest.fixture
 def second_csc_lead(csc):
-    from agencies.models import Role, User
-
-    return User.objects.create_user(
-        username="csc.deputy", password="x" * 14, first_name="Dev", last_name="Patel", role=Role.AGENCY_LEAD, agency=csc
-    )
+    return UserFactory(username="csc.deputy", first_name="Dev", last_name="Patel", agency=csc)
 
 
 def at(moment) -> str:
@@ -78,8 +75,18 @@ def test_the_second_of_two_action_edits_is_refused_naming_who_and_when_and_keepi
     assert "<title>Error: " in page
     assert action.lead_officer == "Principal social worker"  # the first save stands: no silent revert
     assert action.success_measure == "Fewer children wait for help."
-    # The refused form now carries the version it showed, so saving again (having checked) goes through.
+    # The refused form now carries the version it showed, and the colleague's change to a field this person left
+    # alone, so saving again (having checked) keeps both edits.
     assert f'name="seen_version" value="{action.version}"' in page
+    assert 'name="lead_officer" value="Principal social worker"' in page
+    again = {**opened, "seen_version": action.version, "lead_officer": "Principal social worker"}
+    again["success_measure"] = "Audits show plans name the neglect."
+    assert client.post(url, again).status_code == 302
+    action.refresh_from_db()
+    assert (action.lead_officer, action.success_measure) == (
+        "Principal social worker",
+        "Audits show plans name the neglect.",
+    )
 
 
 def test_closing_an_action_from_a_stale_page_is_refused_and_the_colleagues_edit_stays(
