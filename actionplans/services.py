@@ -13,7 +13,7 @@ from django.utils import timezone
 from agencies import access
 from agencies.models import Agency, User
 from dataset.catalogue.selectors import period_edit_block_reason
-from dataset.history import record_as
+from dataset.history import record_as, when_in_words
 from dataset.models import HistorySource, ReportingPeriod
 from dataset.returns.services import EditRefused, ReturnInvalid
 from neglect_portal import lifecycle
@@ -45,7 +45,7 @@ class ReportInvalid(ReturnInvalid):
 class ReportConflict(Exception):
     def __init__(self, *, changed_by: str, changed_at, changed_keys: frozenset[str]) -> None:
         self.changed_by, self.changed_at, self.changed_keys = changed_by, changed_at, changed_keys
-        when = timezone.localtime(changed_at).strftime("%H:%M on %d %B %Y").lstrip("0")
+        when = when_in_words(changed_at)
         super().__init__(
             f"{changed_by} changed this report at {when}, after you opened it. Your changes have not been saved: "
             "they are still in the form below. Check the marked actions, then save again."
@@ -77,8 +77,7 @@ class StaleSave(Exception):
         # {field: (as the person opened it, as saved now)} for each field saved since: a page can take the saved
         # value into its form where the person left the field as they found it, so saving again loses neither edit.
         self.theirs = dict(theirs or {})
-        at = timezone.localtime(changed_at)
-        when = f"{at:%H:%M} on {at.day} {at:%B %Y}"
+        when = when_in_words(changed_at)
         super().__init__(
             f"{changed_by} changed this {noun} at {when}, after you opened it. Your changes have not been saved: "
             "they are still in the form below. Check them against what is saved now, then save again."

@@ -13,7 +13,7 @@ from agencies import access
 from agencies.models import Agency, User
 from dataset.build import requests as build_requests
 from dataset.catalogue.selectors import period_edit_block_reason
-from dataset.history import record_as
+from dataset.history import record_as, when_in_words
 from dataset.models import HistorySource, ReportingPeriod, Return, ReturnValue
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
@@ -63,7 +63,7 @@ class Conflict(Exception):
     current_version: int
 
     def __str__(self) -> str:
-        when = timezone.localtime(self.changed_at).strftime("%H:%M on %d %B %Y").lstrip("0")
+        when = when_in_words(self.changed_at)
         return (
             f"{self.changed_by} changed this return at {when}, after you opened it. Your changes have not been "
             "saved: they are still in the form below. Check the marked rows, then save again."

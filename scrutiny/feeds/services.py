@@ -9,10 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from agencies.models import Sector, User
-from dataset.history import record_as
+from dataset.history import record_as, when_in_words
 from dataset.models import HistorySource, Indicator, ReportingPeriod, Return, ReturnValue
 from dataset.returns.services import return_find_or_create
 from neglect_portal.lifecycle import EDITABLE
@@ -32,10 +31,9 @@ def _stale(ret: Return) -> FeedRefused:
     last = ret.history.select_related("history_user").order_by("-history_date", "-history_id").first()
     user = last.history_user if last else None
     who = (user.get_full_name() or user.get_username()) if user else str(ret.agency.short_name or ret.agency)
-    at = timezone.localtime(last.history_date if last else ret.updated_at)
     return FeedRefused(
-        f"{who} changed this return at {at:%H:%M} on {at.day} {at:%B %Y}, after you opened the feed. Nothing was "
-        "fed and their text is as they saved it. Open it again to see their text."
+        f"{who} changed this return at {when_in_words(last.history_date if last else ret.updated_at)}, after you "
+        "opened the feed. Nothing was fed and their text is as they saved it. Open it again to see their text."
     )
 
 

@@ -189,3 +189,22 @@ def test_the_service_refuses_a_stale_action_save_with_who_when_and_what_is_saved
     assert refused.value.changed == [("Lead officer", "Team manager")]
     action.refresh_from_db()
     assert (action.lead_officer, action.version) == ("Team manager", 2)
+
+
+def test_a_report_submitted_from_a_stale_page_is_refused_and_the_colleagues_ratings_stay(
+    client, csc_lead, second_csc_lead, csc_report, csc_actions
+):
+    from tests.actionplans.test_report_pages import form_data
+
+    opened = form_data(csc_report, csc_actions)  # every action Green, from version 1
+    theirs = complete_inputs(csc_actions)
+    theirs[str(csc_actions[0].pk)] = {"rag": "amber", "done": "Half trained.", "recovery": "Two more sessions."}
+    fill(csc_report, second_csc_lead, theirs)
+    client.force_login(csc_lead)
+    response = client.post(reverse("actionplans:report_submit", args=[csc_report.pk]), opened)
+    assert response.status_code == 409
+    page = response.content.decode()
+    csc_report.refresh_from_db()
+    assert f"Dev Patel changed this report at {at(csc_report.updated_at)}, after you opened it." in page
+    assert csc_report.status == "draft"
+    assert csc_report.updates.get(action=csc_actions[0]).rag == "amber"  # their rating, not a silent revert
