@@ -14,7 +14,7 @@ from dataset.models import Indicator
 from neglect_portal.strategy import Objective, Rag
 
 from .models import Action, ActionPlan
-from .services import PLAN_FIELDS, UPDATE_FIELDS
+from .services import ACTION_FORM_FIELDS, PLAN_FIELDS, PLAN_FORM_FIELDS, UPDATE_FIELDS
 
 DATE = {"type": "date"}
 
@@ -23,12 +23,38 @@ def _date(**kwargs) -> forms.DateInput:
     return forms.DateInput(attrs=DATE, format="%Y-%m-%d", **kwargs)
 
 
-class PlanForm(PlainMessages, forms.ModelForm):
+class SeenVersion(forms.Form):
+    """The version of the plan or action the page was opened at: a save from an older one is refused."""
+
+    seen_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": "This page is out of date: open it again", "invalid": "Open the page again"},
+    )
+
+    def __init__(self, *args: Any, seen: int | None = None, **kwargs: Any) -> None:
+        """`seen`: the version shown; None for a new plan, which no one else can have saved."""
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = seen
+        self.fields["seen_version"].required = seen is not None
+
+    def see(self, version: int, theirs: dict[str, tuple[object, object]]) -> None:
+        """After a refused save the next save is from the version now shown. What the person typed stays; a field
+        they left as they found it, which a colleague has changed since, shows the colleague's value instead, so
+        saving again keeps both people's edits. `theirs`: {field: (as opened, as saved now)}."""
+        self.data = self.data.copy()
+        self.data["seen_version"] = str(version)
+        for name, (opened, saved) in theirs.items():
+            if name in self.fields and self.cleaned_data.get(name) == opened:
+                self.data[name] = "" if saved is None else saved.isoformat() if hasattr(saved, "isoformat") else saved
+
+
+class PlanForm(SeenVersion, PlainMessages, forms.ModelForm):
     """The model's clean() runs in _post_clean, so its messages come back on the fields they name."""
 
     class Meta:
         model = ActionPlan
-        fields = ["title", "starts_on", "ends_on", "signed_off_by", "signed_off_role", "signed_off_on"]
+        fields = list(PLAN_FORM_FIELDS)
         widgets = {"starts_on": _date(), "ends_on": _date(), "signed_off_on": _date()}
         error_messages = {
             "starts_on": {"required": "Enter the date the plan starts"},
@@ -41,6 +67,7 @@ class PlanForm(PlainMessages, forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
+            "seen_version",
             Fieldset("The plan", "title", "starts_on", "ends_on"),
             Fieldset("Sign-off by the director", "signed_off_by", "signed_off_role", "signed_off_on"),
         )
@@ -49,20 +76,10 @@ class PlanForm(PlainMessages, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ActionForm(PlainMessages, forms.ModelForm):
+class ActionForm(SeenVersion, PlainMessages, forms.ModelForm):
     class Meta:
         model = Action
-        fields = [
-            "objective",
-            "description",
-            "lead_officer",
-            "starts_on",
-            "due_on",
-            "success_measure",
-            "indicators",
-            "status",
-            "dropped_reason",
-        ]
+        fields = [*ACTION_FORM_FIELDS, "indicators"]
         widgets = {
             "starts_on": _date(),
             "due_on": _date(),
@@ -82,6 +99,7 @@ class ActionForm(PlainMessages, forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
+            "seen_version",
             Fieldset("The action", "objective", "description", "lead_officer", "success_measure"),
             Fieldset("When", "starts_on", "due_on"),
             Fieldset("Progress", "status", "dropped_reason"),

@@ -29,6 +29,8 @@ class ActionPlan(models.Model):
     signed_off_role = models.CharField("their role", max_length=120, blank=True)
     signed_off_on = models.DateField("signed off on", null=True, blank=True)
     is_current = models.BooleanField(default=True)
+    # Goes up with every save of the plan and every action added to it: a save from a page opened before is refused.
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[HowChanged])
@@ -83,6 +85,8 @@ class Action(models.Model):
     indicators = models.ManyToManyField(Indicator, blank=True, related_name="actions", help_text="Optional.")
     status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
     dropped_reason = models.TextField(blank=True)
+    # Goes up with every save (a form's, or a Blue rating completing it): a save from a page opened before is refused.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(bases=[HowChanged], m2m_fields=[indicators])
 

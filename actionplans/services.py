@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, User
 from dataset.catalogue.selectors import period_edit_block_reason
-from dataset.history import record_as
+from dataset.history import record_as, when_in_words
 from dataset.models import HistorySource, ReportingPeriod
 from dataset.returns.services import EditRefused, ReturnInvalid
 from neglect_portal import lifecycle
@@ -44,7 +45,7 @@ class ReportInvalid(ReturnInvalid):
 class ReportConflict(Exception):
     def __init__(self, *, changed_by: str, changed_at, changed_keys: frozenset[str]) -> None:
         self.changed_by, self.changed_at, self.changed_keys = changed_by, changed_at, changed_keys
-        when = timezone.localtime(changed_at).strftime("%H:%M on %d %B %Y").lstrip("0")
+        when = when_in_words(changed_at)
         super().__init__(
             f"{changed_by} changed this report at {when}, after you opened it. Your changes have not been saved: "
             "they are still in the form below. Check the marked actions, then save again."
@@ -56,18 +57,102 @@ def _check_can_edit_plan(user: User, agency: Agency) -> None:
         raise EditRefused(f"Only {agency}'s leads can change its action plan.")
 
 
+class StaleSave(Exception):
+    """Someone saved the plan or action after this user opened it: nothing of theirs is overwritten.
+
+    `changed` is what is saved now where it differs from what they opened: (label, value in words)."""
+
+    def __init__(
+        self,
+        *,
+        noun: str,
+        changed_by: str,
+        changed_at,
+        changed: list[tuple[str, str]],
+        current_version: int,
+        theirs: Mapping[str, tuple[object, object]] | None = None,
+    ) -> None:
+        self.noun, self.changed_by, self.changed_at = noun, changed_by, changed_at
+        self.changed, self.current_version = changed, current_version
+        # {field: (as the person opened it, as saved now)} for each field saved since: a page can take the saved
+        # value into its form where the person left the field as they found it, so saving again loses neither edit.
+        self.theirs = dict(theirs or {})
+        when = when_in_words(changed_at)
+        super().__init__(
+            f"{changed_by} changed this {noun} at {when}, after you opened it. Your changes have not been saved: "
+            "they are still in the form below. Check them against what is saved now, then save again."
+        )
+
+
+def _in_words(instance: Model, name: str) -> str:
+    value = getattr(instance, name)
+    if value in (None, ""):
+        return "(blank)"
+    field = instance._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if hasattr(value, "strftime"):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+def _locked_unless_stale(instance: Model, *, seen_version: int | None, noun: str, fields) -> Model:
+    """The row, locked, if nobody saved it since `seen_version`. None: no page was opened (a command, the demo), so
+    there is nothing to be stale against; every page sends the version it showed."""
+    seen = seen_version
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if seen is None or locked.version == seen:
+        return locked
+    last = locked.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+    opened = locked.history.filter(version=seen).order_by("-history_date", "-history_id").first()
+    names = [name for name in fields if opened is None or getattr(opened, name) != getattr(locked, name)]
+    raise StaleSave(
+        noun=noun,
+        changed_by=str(last.history_user) if last and last.history_user else "Someone",
+        changed_at=last.history_date if last else timezone.now(),
+        changed=[
+            (str(locked._meta.get_field(name).verbose_name).capitalize(), _in_words(locked, name)) for name in names
+        ],
+        current_version=locked.version,
+        theirs={name: (getattr(opened, name), getattr(locked, name)) for name in names} if opened else {},
+    )
+
+
+PLAN_FORM_FIELDS = ("title", "starts_on", "ends_on", "signed_off_by", "signed_off_role", "signed_off_on")
+ACTION_FORM_FIELDS = (
+    "objective",
+    "description",
+    "lead_officer",
+    "starts_on",
+    "due_on",
+    "success_measure",
+    "status",
+    "dropped_reason",
+)
+
+
 @transaction.atomic
 def plan_save(
-    *, plan: ActionPlan | None, agency: Agency, fields: Mapping[str, object], acting_user: User
+    *,
+    plan: ActionPlan | None,
+    agency: Agency,
+    fields: Mapping[str, object],
+    acting_user: User,
+    seen_version: int | None = None,
 ) -> ActionPlan:
+    """A new plan (plan=None), or `plan` changed: refused (StaleSave) if anyone saved it since `seen_version`."""
     _check_can_edit_plan(acting_user, agency)
-    plan = plan or ActionPlan(agency=agency)
+    if plan is None:
+        plan = ActionPlan(agency=agency)
+    else:
+        plan = _locked_unless_stale(plan, seen_version=seen_version, noun="plan", fields=PLAN_FORM_FIELDS)
+        plan.version += 1
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.full_clean(exclude=["agency"])
     if plan.pk is None:
-        # A new plan becomes current; the earlier one is kept, no longer current.
-        ActionPlan.objects.filter(agency=agency, is_current=True).update(is_current=False)
+        # A new plan becomes current; the earlier one is kept, no longer current (a page open on it is now stale).
+        ActionPlan.objects.filter(agency=agency, is_current=True).update(is_current=False, version=F("version") + 1)
     record_as(plan, user=acting_user, source=HistorySource.FORM)
     plan.save()
     return plan
@@ -75,13 +160,31 @@ def plan_save(
 
 @transaction.atomic
 def action_save(
-    *, action: Action | None, plan: ActionPlan, fields: Mapping[str, object], indicators, acting_user: User
+    *,
+    action: Action | None,
+    plan: ActionPlan,
+    fields: Mapping[str, object],
+    indicators,
+    acting_user: User,
+    seen_version: int | None = None,
 ) -> Action:
+    """A new action in `plan` (action=None: `seen_version` is the plan's, so the same action sent twice, or one
+    added to a plan changed since, is refused), or `action` changed, closed or dropped (`seen_version` is the
+    action's). Refused with StaleSave, naming who saved and when, rather than reverting their save."""
     _check_can_edit_plan(acting_user, plan.agency)
-    action = action or Action(plan=plan)
+    if action is None:
+        locked_plan = _locked_unless_stale(plan, seen_version=seen_version, noun="plan", fields=PLAN_FORM_FIELDS)
+        action = Action(plan=locked_plan)
+    else:
+        action = _locked_unless_stale(action, seen_version=seen_version, noun="action", fields=ACTION_FORM_FIELDS)
+        action.version += 1
     for name, value in fields.items():
         setattr(action, name, value)
     action.full_clean(exclude=["plan"])
+    if action.pk is None:
+        locked_plan.version += 1
+        record_as(locked_plan, user=acting_user, source=HistorySource.FORM, reason="action added")
+        locked_plan.save(update_fields=["version"])
     record_as(action, user=acting_user, source=HistorySource.FORM)
     action.save()
     if indicators is not None:
@@ -101,9 +204,15 @@ def report_start(*, agency: Agency, period: ReportingPeriod, acting_user: User) 
     refusal = period_edit_block_reason(period, timezone.localdate())
     if refusal:
         raise EditRefused(refusal)
-    report = ProgressReport(agency=agency, period=period, plan=plan, updated_by=acting_user)
-    record_as(report, user=acting_user, source=HistorySource.FORM, reason="started")
-    report.save()
+    try:
+        # A savepoint: a colleague's (or another tab's) start of the same report at the same moment made it first,
+        # so this one is theirs too (the unique constraint decides, on SQLite and PostgreSQL alike).
+        with transaction.atomic():
+            report = ProgressReport(agency=agency, period=period, plan=plan, updated_by=acting_user)
+            record_as(report, user=acting_user, source=HistorySource.FORM, reason="started")
+            report.save()
+    except IntegrityError:
+        return ProgressReport.objects.get(agency=agency, period=period)
     return report
 
 
@@ -232,6 +341,7 @@ def report_accept(*, report: ProgressReport, acting_user: User) -> ProgressRepor
     for update in accepted.updates.select_related("action").filter(rag="blue"):
         if update.action.status != "complete":
             update.action.status = "complete"
+            update.action.version += 1  # a lead's edit page open on it is now stale: it cannot quietly reopen it
             record_as(update.action, user=acting_user, source=HistorySource.REVIEW, reason="reported complete (Blue)")
             update.action.save()
     _tell(Kind.ACCEPTED, accepted, acting_user)

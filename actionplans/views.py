@@ -95,7 +95,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save_form(request, form, save, template: str, context: dict) -> HttpResponse:
-    """Validate a model form, call `save(form)`, redirect to what it returns; 400 with the typed input if not."""
+    """Validate a model form, call `save(form)`, redirect to what it returns; 400 with the typed input if not, and
+    409 with it if someone saved the plan or action since the page was opened (StaleSave)."""
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             saved = save(form)
@@ -103,14 +105,22 @@ def _save_form(request, form, save, template: str, context: dict) -> HttpRespons
             for field, errors in error.message_dict.items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
+        except services.StaleSave as stale:
+            form.see(stale.current_version, stale.theirs)
+            return render(request, template, {"form": form, "conflict": stale, **context}, status=409)
         except services.EditRefused as refused:
             messages.error(request, str(refused))
             return redirect("actionplans:plan_list")
         else:
             messages.success(request, context["done"])
             return redirect(saved)
-    status = 400 if request.method == "POST" else 200
+    if request.method == "POST":
+        status = 400
     return render(request, template, {"form": form, **context}, status=status)
+
+
+def _seen(form) -> int:
+    return form.cleaned_data["seen_version"]
 
 
 def plan_create(request: HttpRequest) -> HttpResponse:
@@ -131,11 +141,13 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = selectors.plan_for_edit(user=user, pk=pk)
-    form = PlanForm(request.POST or None, instance=plan)
+    form = PlanForm(request.POST or None, instance=plan, seen=plan.version)
     return _save_form(
         request,
         form,
-        lambda f: services.plan_save(plan=plan, agency=plan.agency, fields=f.fields_for_service(), acting_user=user),
+        lambda f: services.plan_save(
+            plan=plan, agency=plan.agency, fields=f.fields_for_service(), acting_user=user, seen_version=_seen(f)
+        ),
         "actionplans/plan_form.html",
         {"plan": plan, "done": "Plan saved."},
     )
@@ -148,6 +160,7 @@ def _save_action(form, *, action, plan, user):
         fields=form.fields_for_service(),
         indicators=form.cleaned_data["indicators"],
         acting_user=user,
+        seen_version=_seen(form),
     )
     return plan
 
@@ -155,7 +168,7 @@ def _save_action(form, *, action, plan, user):
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = selectors.plan_for_edit(user=user, pk=pk)
-    form = ActionForm(request.POST or None, instance=Action(plan=plan))
+    form = ActionForm(request.POST or None, instance=Action(plan=plan), seen=plan.version)
     return _save_form(
         request,
         form,
@@ -168,7 +181,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     action = selectors.action_for_edit(user=user, pk=pk)
-    form = ActionForm(request.POST or None, instance=action)
+    form = ActionForm(request.POST or None, instance=action, seen=action.version)
     return _save_form(
         request,
         form,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Model
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from agencies.models import User
@@ -17,6 +18,12 @@ def record_as(instance: Model, *, user: User | None, source: str, reason: str = 
     instance._history_source = source
     instance._change_reason = reason
     return instance
+
+
+def when_in_words(moment) -> str:
+    """ "09:05 on 1 December 2026": when a change was saved, as a refusal names it (stale saves, feeds)."""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
 
 
 def history_attrs(*, source: str) -> dict[str, Any]:

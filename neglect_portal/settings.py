@@ -104,6 +104,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# --- issue 15 item 4: concurrent writers on SQLite ---------------------------------------------
+# Writers on the embedded SQLite database wait their turn (BEGIN IMMEDIATE, up to 20 s) instead of failing with
+# "database is locked" when two requests that read first both try to write (six "start return" clicks at once).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": env.str("SQLITE_TRANSACTION_MODE", default="IMMEDIATE"), "timeout": 20}
+    )
+# --- end issue 15 item 4 ----------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"

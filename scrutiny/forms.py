@@ -249,3 +249,9 @@ class TrainingForm(PlainMessages, _ServiceFields, forms.ModelForm):
             Fieldset("The session", "title", "held_on", "agency"),
             Fieldset("Confidence scores", "scale_max", "respondents", "mean_before", "mean_after"),
         )
+
+
+class FeedForm(forms.Form):
+    """A feed carries only the version of the Partnership's return its page showed (0: there was none yet)."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -17,6 +17,8 @@ from dataset.catalogue.periods import Quarter
 from dataset.models import ReportingPeriod
 
 from . import attachments, selectors, services
+from .feeds import selectors as feed_selectors
+from .feeds import services as feeds
 from .forms import AuditForm, CaseForm, EvidenceForm, OutcomeForm, TrainingForm
 from .grading import summarise
 from .models import Audit, CaseAudit, EvidenceItem, EvidenceSource, ImpactOutcome
@@ -130,6 +132,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "summary": summarise([c.grades() for c in cases]),
             "can_edit": selectors.can_edit(request.user),
+            "feed": feed_selectors.feed_target(feeds.AUDIT_INDICATOR, audit.period),
         },
     )
 
@@ -230,10 +233,11 @@ def training_list(request: HttpRequest) -> HttpResponse:
     sessions = selectors.training(user=request.user)
     quarters = {Quarter.containing(s.held_on) for s in sessions}
     feed_periods = [p for p in ReportingPeriod.objects.order_by("-year", "-quarter") if p.as_quarter in quarters]
+    feeds_offered = [(p, feed_selectors.feed_target(feeds.CONFIDENCE_INDICATOR, p)) for p in feed_periods]
     return render(
         request,
         "scrutiny/training_list.html",
-        {"sessions": sessions, "can_edit": selectors.can_edit(request.user), "feed_periods": feed_periods},
+        {"sessions": sessions, "can_edit": selectors.can_edit(request.user), "feeds": feeds_offered},
     )
 
 

@@ -21,11 +21,13 @@ def error_anchor(field: BoundField) -> str:
 
 @register.simple_tag(takes_context=True)
 def page_has_errors(context: template.Context) -> bool:
-    """True when any bound form the page was given has errors, or a return's blocking problems after a POST.
-    One rule for every page, whatever the view calls its form (form, reason_form, change_form ...)."""
+    """True when any bound form the page was given has errors, a return's blocking problems after a POST, or a save
+    refused as stale (`conflict`). One rule for every page, whatever the view calls its form (form, reason_form ...)."""
     # type(), not isinstance(): isinstance would evaluate lazy values (the user, the CSRF token) to ask.
     forms_shown = [value for value in context.flatten().values() if issubclass(type(value), forms.BaseForm)]
     if any(form.is_bound and form.errors for form in forms_shown):
+        return True
+    if context.get("conflict"):
         return True
     problems = context.get("problems")
     request = context.get("request")

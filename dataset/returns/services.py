@@ -6,14 +6,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, User
 from dataset.build import requests as build_requests
 from dataset.catalogue.selectors import period_edit_block_reason
-from dataset.history import record_as
+from dataset.history import record_as, when_in_words
 from dataset.models import HistorySource, ReportingPeriod, Return, ReturnValue
 from neglect_portal import lifecycle
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, Step
@@ -63,7 +63,7 @@ class Conflict(Exception):
     current_version: int
 
     def __str__(self) -> str:
-        when = timezone.localtime(self.changed_at).strftime("%H:%M on %d %B %Y").lstrip("0")
+        when = when_in_words(self.changed_at)
         return (
             f"{self.changed_by} changed this return at {when}, after you opened it. Your changes have not been "
             "saved: they are still in the form below. Check the marked rows, then save again."
@@ -122,13 +122,30 @@ def return_start(*, agency: Agency, period: ReportingPeriod, acting_user: User, 
     refusal = period_edit_block_reason(period, today or timezone.localdate())
     if refusal:
         raise EditRefused(refusal)
-    ret = Return(agency=agency, period=period, updated_by=acting_user)
-    record_as(ret, user=acting_user, source=HistorySource.FORM, reason="started")
-    ret.save()
-    for indicator in selectors.expected_indicators(agency=agency):
-        value = ReturnValue(ret=ret, indicator=indicator, changed_in_version=ret.version)
-        record_as(value, user=acting_user, source=HistorySource.FORM, reason="started")
-        value.save()
+    return return_find_or_create(agency=agency, period=period, acting_user=acting_user)
+
+
+def return_find_or_create(
+    *, agency: Agency, period: ReportingPeriod, acting_user: User, source: str = HistorySource.FORM, reason: str = ""
+) -> Return:
+    """The agency's return for the quarter, made now (with a blank row per expected indicator) if there is none.
+
+    The caller has checked who may. Six starts at the same moment (double clicks, tabs, a colleague, a scrutiny
+    feed) give one return: the unique constraint decides, and the others get the one it kept."""
+    existing = Return.objects.filter(agency=agency, period=period).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():  # a savepoint, so a lost race leaves the caller's transaction usable
+            ret = Return(agency=agency, period=period, updated_by=acting_user)
+            record_as(ret, user=acting_user, source=source, reason=reason or "started")
+            ret.save()
+            for indicator in selectors.expected_indicators(agency=agency):
+                value = ReturnValue(ret=ret, indicator=indicator, changed_in_version=ret.version)
+                record_as(value, user=acting_user, source=source, reason=reason or "started")
+                value.save()
+    except IntegrityError:
+        return Return.objects.get(agency=agency, period=period)
     return ret
 
 

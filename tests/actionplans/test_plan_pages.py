@@ -74,10 +74,14 @@ def test_an_action_is_added_and_edited(client, csc_lead, csc_plan, n28):
         "status": "not_started",
         "indicators": [n28.pk],
     }
-    response = client.post(reverse("actionplans:action_create", args=[csc_plan.pk]), data)
+    csc_plan.refresh_from_db()
+    response = client.post(
+        reverse("actionplans:action_create", args=[csc_plan.pk]), {**data, "seen_version": csc_plan.version}
+    )
     assert response.status_code == 302
     action = Action.objects.get(description="Audit twenty neglect cases")
     assert list(action.indicators.all()) == [n28]
+    data["seen_version"] = action.version
     response = client.post(reverse("actionplans:action_edit", args=[action.pk]), {**data, "status": "dropped"})
     assert response.status_code == 400 and "Enter why the action was dropped" in response.content.decode()
     client.post(reverse("actionplans:action_edit", args=[action.pk]), {**data, "lead_officer": "Head of QA"})

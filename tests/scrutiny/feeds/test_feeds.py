@@ -7,14 +7,16 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import Sector
 from dataset.models import HistorySource, Indicator, Polarity, ReportingPeriod, Return, ReturnValue, Unit
+from dataset.returns import services as return_services
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
 from scrutiny.feeds import services as feeds
 from scrutiny.models import Audit, CaseAudit, Grade, TrainingSession
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, UserFactory
 
 
 @pytest.fixture
@@ -108,5 +110,76 @@ def test_the_scrutineer_feeds_from_the_audit_page(client, audit, indicators, scr
     client.force_login(scrutineer)
     page = client.get(audit.get_absolute_url()).content.decode()
     assert reverse("scrutiny:audit_feed", args=[audit.pk]) in page
-    response = client.post(reverse("scrutiny:audit_feed", args=[audit.pk]), follow=True)
+    assert 'name="seen_version" value="0"' in page  # no return yet
+    response = client.post(reverse("scrutiny:audit_feed", args=[audit.pk]), {"seen_version": 0}, follow=True)
     assert "N32 for 2020-21 Q1: 3 of 4" in response.content.decode()
+
+
+@pytest.fixture
+def partnership_lead(partnership):
+    return UserFactory(username="partnership.lead", first_name="Priya", last_name="Shah", agency=partnership)
+
+
+def _lead_writes_commentary(lead, partnership, quarter, text: str) -> Return:
+    ret = return_services.return_start(agency=partnership, period=quarter, acting_user=lead)
+    ret, _ = return_services.return_save_values(
+        ret=ret, acting_user=lead, seen_version=ret.version, inputs={"N32": {"commentary": text}}
+    )
+    return ret
+
+
+def test_a_feed_from_a_page_opened_before_the_lead_changed_the_return_is_refused_and_their_text_stays(
+    client, audit, indicators, scrutineer, partnership, partnership_lead, quarter
+):
+    first = _lead_writes_commentary(partnership_lead, partnership, quarter, "Two audits this quarter.")
+    client.force_login(scrutineer)
+    page = client.get(audit.get_absolute_url()).content.decode()
+    assert f'name="seen_version" value="{first.version}"' in page
+    assert "The Partnership's commentary on N32 now: “Two audits this quarter.”" in page  # read before feeding
+    ret, _ = return_services.return_save_values(
+        ret=first,
+        acting_user=partnership_lead,
+        seen_version=first.version,
+        inputs={"N32": {"commentary": "Only the July audit counts: the other was a pilot."}},
+    )
+    response = client.post(
+        reverse("scrutiny:audit_feed", args=[audit.pk]), {"seen_version": first.version}, follow=True
+    )
+    text = response.content.decode()
+    changed_at = timezone.localtime(ret.history.latest().history_date)
+    assert (
+        f"Priya Shah changed this return at {changed_at:%H:%M} on {changed_at.day} {changed_at:%B %Y}, after you "
+        "opened the feed." in text
+    )
+    assert "Open it again to see their text." in text
+    value = ReturnValue.objects.get(ret=ret, indicator__code="N32")
+    assert (value.commentary, value.numerator) == ("Only the July audit counts: the other was a pilot.", "")
+    ret.refresh_from_db()
+    assert ret.version == first.version + 1  # the feed changed nothing
+
+
+def test_a_feed_from_the_current_page_keeps_the_leads_own_commentary(
+    audit, indicators, scrutineer, partnership, partnership_lead, quarter
+):
+    ret = _lead_writes_commentary(partnership_lead, partnership, quarter, "Two audits this quarter.")
+    value = feeds.feed_audit(audit=audit, acting_user=scrutineer, seen_version=ret.version)
+    assert (value.numerator, value.denominator, value.commentary) == ("3", "4", "Two audits this quarter.")
+    assert value.kept_commentary
+    record = ReturnValue.history.filter(id=value.pk).latest("history_date")
+    assert "July audit" in record.history_change_reason  # where the figures came from is still recorded
+
+
+def test_a_second_feed_replaces_the_first_feeds_words_not_the_leads(audit, indicators, scrutineer, partnership):
+    first = feeds.feed_audit(audit=audit, acting_user=scrutineer, seen_version=0)
+    assert first.commentary.startswith("From the audit") and not first.kept_commentary
+    CaseAudit.objects.filter(audit=audit).first().delete()
+    ret = Return.objects.get(agency=partnership, period=audit.period)
+    second = feeds.feed_audit(audit=audit, acting_user=scrutineer, seen_version=ret.version)
+    assert (second.numerator, second.denominator) == ("2", "3") and "2 of 3 cases" in second.commentary
+
+
+def test_a_feed_without_the_version_its_page_showed_feeds_nothing(client, audit, indicators, scrutineer):
+    client.force_login(scrutineer)
+    response = client.post(reverse("scrutiny:audit_feed", args=[audit.pk]), follow=True)
+    assert "Nothing was fed: the page was out of date." in response.content.decode()
+    assert not ReturnValue.objects.exists()
