@@ -1,9 +1,29 @@
+from axes.signals import user_locked_out
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+
+from .access_log import access_event
 
 
 @receiver(user_logged_out)
 def say_signed_out(sender, request, user, **kwargs) -> None:
     if request is not None:
         messages.info(request, "You have signed out.")
+
+
+# --- the access log: sign-ins, failures and lockouts (agencies/access_log.py) ---------------------------------------
+@receiver(user_logged_in)
+def log_sign_in(sender, request, user, **kwargs) -> None:
+    access_event("sign_in", request=request, user=user)
+
+
+@receiver(user_login_failed)
+def log_sign_in_failure(sender, credentials, request=None, **kwargs) -> None:
+    # Only the name typed: Django masks the password in `credentials`, and it is never written anyway.
+    access_event("sign_in_failed", request=request, outcome="refused", username=str(credentials.get("username", "")))
+
+
+@receiver(user_locked_out)
+def log_lockout(sender, request, username, ip_address, **kwargs) -> None:
+    access_event("locked_out", request=request, outcome="refused", username=str(username or ""))

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # --- issue 15 item 8 (h15f): refusals of out-of-scope objects go to the access log.
+    "agencies.middleware.AccessLogMiddleware",
     # Last, so that a locked-out sign-in is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -235,6 +237,8 @@ LOGGING = {
             "class": "logging.handlers.WatchedFileHandler",
             "filename": str(ACCESS_LOG_FILE),
             "formatter": "line",
+            # issue 15 item 8 (h15f): opened at the first event, so a process that logs nothing creates no file.
+            "delay": True,
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
