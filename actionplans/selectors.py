@@ -27,16 +27,18 @@ def plans_readable(*, user: User) -> QuerySet[ActionPlan]:
 
 
 def plan_for_read(*, user: User, pk: int) -> ActionPlan:
-    return get_object_or_404(plans_readable(user=user), pk=pk)
+    return access.get_in_scope(plans_readable(user=user), user, pk=pk)
 
 
 def plan_for_edit(*, user: User, pk: int) -> ActionPlan:
-    return get_object_or_404(access.scoped(ActionPlan.objects.select_related("agency"), user, for_edit=True), pk=pk)
+    scope = access.scoped(ActionPlan.objects.select_related("agency"), user, for_edit=True)
+    return access.get_in_scope(scope, user, pk=pk)
 
 
 def action_for_edit(*, user: User, pk: int) -> Action:
     qs = Action.objects.select_related("plan__agency")
-    return get_object_or_404(access.scoped(qs, user, for_edit=True, agency_field="plan__agency"), pk=pk)
+    scope = access.scoped(qs, user, for_edit=True, agency_field="plan__agency")
+    return access.get_in_scope(scope, user, pk=pk, agency_field="plan__agency")
 
 
 def _reports() -> QuerySet[ProgressReport]:
@@ -52,11 +54,11 @@ def reports_readable(*, user: User) -> QuerySet[ProgressReport]:
 
 
 def report_for_read(*, user: User, pk: int) -> ProgressReport:
-    return get_object_or_404(reports_readable(user=user), pk=pk)
+    return access.get_in_scope(reports_readable(user=user), user, pk=pk)
 
 
 def report_for_edit(*, user: User, pk: int) -> ProgressReport:
-    return get_object_or_404(access.scoped(_reports(), user, for_edit=True), pk=pk)
+    return access.get_in_scope(access.scoped(_reports(), user, for_edit=True), user, pk=pk)
 
 
 def report_for_review(*, user: User, pk: int) -> ProgressReport:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.http import Http404
 
 from .models import Agency, Role, User
 
@@ -70,3 +72,43 @@ def can_scrutinise(user: User) -> bool:
 
 def can_administer(user: User) -> bool:
     return _active(user) and user.is_staff
+
+
+class OutOfScope(Http404):
+    """The 404 for an object that exists but is outside the user's scope: answered as any 404, and written to the
+    access log as a refusal by `agencies.middleware.AccessLogMiddleware`, which has the request."""
+
+    def __init__(self, *, user: User, kind: str, object_id: object, object_agency_id: int | None) -> None:
+        super().__init__("Not found")
+        self.user = user
+        self.kind = kind
+        self.object_id = object_id
+        self.object_agency_id = object_agency_id
+
+
+def get_in_scope(qs: QuerySet[T], user: User, *, pk: object, agency_field: str = "agency") -> T:
+    """The object `pk` of `qs` (already narrowed to the user's scope), or a 404.
+
+    A pk that names nothing is a plain 404; one that names an object `qs` leaves out raises `OutOfScope`, so that
+    refusals are logged with the object and its agency while a mistyped address is not logged at all.
+    """
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        pass
+    owner = "pk" if agency_field == SELF else f"{agency_field}_id" if agency_field else None
+    fields = [owner] if owner else ["pk"]
+    row = qs.model._default_manager.filter(pk=pk).values_list(*fields).first() if _valid_pk(qs, pk) else None
+    if row is None:
+        raise Http404("Not found")
+    raise OutOfScope(
+        user=user, kind=qs.model._meta.label_lower, object_id=pk, object_agency_id=row[0] if owner else None
+    )
+
+
+def _valid_pk(qs: QuerySet, pk: object) -> bool:
+    try:
+        qs.model._meta.pk.to_python(pk)
+    except (ValueError, TypeError, ValidationError):
+        return False
+    return True

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from ipware import get_client_ip
 
 log = logging.getLogger("neglect_portal.access")
@@ -56,3 +61,73 @@ def access_event(
     record.update(fields)
     log.info(json.dumps(record, default=str, sort_keys=True))
     return record
+
+
+# --- reading it back: the administrators' page ----------------------------------------------------------------------
+EVENTS = (
+    "sign_in",
+    "sign_in_failed",
+    "locked_out",
+    "refused",
+    "export",
+    "export_requested",
+    "publish",
+    "pack_download",
+    "attachment_download",
+)
+_BLOCK = 64 * 1024
+SCAN_BYTES = 32 * 1024 * 1024  # the newest 32 MB: months of a partnership's events; older ones are in rotated files
+
+
+def _lines_backwards(path: Path, *, limit_bytes: int) -> Iterator[bytes]:
+    """The file's lines, newest first, reading blocks from its end: the page costs the same whatever the file's size."""
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        position = handle.tell()
+        floor = max(0, position - limit_bytes)
+        rest = b""
+        while position > floor:
+            step = min(_BLOCK, position - floor)
+            position -= step
+            handle.seek(position)
+            lines = (handle.read(step) + rest).split(b"\n")
+            rest = lines.pop(0)  # may be the tail of a line that starts in the block before
+            yield from reversed([line for line in lines if line])
+        if rest and position == 0:
+            yield rest
+
+
+def read_events(
+    *,
+    user: str = "",
+    event: str = "",
+    day: date | None = None,
+    limit: int = 200,
+    path: Path | str | None = None,
+    limit_bytes: int = SCAN_BYTES,
+) -> list[dict[str, Any]]:
+    """The newest `limit` events, newest first, of this user (username), kind and local day, if given."""
+    path = Path(path or settings.ACCESS_LOG_FILE)
+    if not path.exists():
+        return []
+    found: list[dict[str, Any]] = []
+    wanted_day = day.isoformat() if day else ""
+    for raw in _lines_backwards(path, limit_bytes=limit_bytes):
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue  # a line cut short by a crash is skipped, not fatal to the page
+        if not isinstance(record, dict):
+            continue
+        if event and record.get("event") != event:
+            continue
+        if user and user not in (record.get("user"), record.get("username")):
+            continue
+        if wanted_day:
+            at = parse_datetime(str(record.get("at", "")))
+            if at is None or timezone.localdate(at).isoformat() != wanted_day:
+                continue
+        found.append(record)
+        if len(found) >= limit:
+            break
+    return found

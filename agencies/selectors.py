@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from . import access
 from .models import Agency, Role, User
@@ -16,7 +15,7 @@ def agency_list(*, user: User) -> QuerySet[Agency]:
 
 
 def agency_for_read(*, user: User, pk: int) -> Agency:
-    return get_object_or_404(agency_list(user=user), pk=pk)
+    return access.get_in_scope(agency_list(user=user), user, pk=pk, agency_field=access.SELF)
 
 
 def partnership_people(*, user: User) -> QuerySet[User]:

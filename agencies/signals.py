@@ -1,6 +1,6 @@
 from axes.signals import user_locked_out
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from .access_log import access_event
@@ -12,7 +12,12 @@ def say_signed_out(sender, request, user, **kwargs) -> None:
         messages.info(request, "You have signed out.")
 
 
-# --- issue 15 item 6: failed sign-ins and lockouts in the access log ------------------------------------------------
+# --- the access log: sign-ins, failures and lockouts (agencies/access_log.py) ---------------------------------------
+@receiver(user_logged_in)
+def log_sign_in(sender, request, user, **kwargs) -> None:
+    access_event("sign_in", request=request, user=user)
+
+
 @receiver(user_login_failed)
 def log_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
     # Django has already replaced the password in `credentials`; the username typed is kept, as the lockout is keyed

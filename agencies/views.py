@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_safe
 
-from . import access, selectors
+from . import access, access_log, selectors
 
 
 def agency_list(request: HttpRequest) -> HttpResponse:
@@ -22,3 +25,41 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agencies/detail.html",
         {"agency": agency, "can_edit": access.can_edit(request.user, agency)},
     )
+
+
+class AccessLogFilter(forms.Form):
+    user = forms.CharField(required=False, max_length=150, label="User name")
+    event = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any event"), *((kind, kind.replace("_", " ").capitalize()) for kind in access_log.EVENTS)],
+        label="Event",
+    )
+    day = forms.DateField(required=False, label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@require_safe
+def access_log_page(request: HttpRequest) -> HttpResponse:
+    """The newest events of the access log, for administrators only (everyone else: 404, as for any page not theirs)."""
+    if not access.can_administer(request.user):
+        raise Http404("Not found")
+    form = AccessLogFilter(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = access_log.read_events(
+        user=filters.get("user", "").strip(), event=filters.get("event", ""), day=filters.get("day"), limit=200
+    )
+    rows = [
+        {
+            "at": record.get("at", ""),
+            "when": parse_datetime(str(record.get("at", ""))),
+            "event": record.get("event", ""),
+            "outcome": record.get("outcome", ""),
+            "who": record.get("user") or record.get("username") or "-",
+            "role": record.get("role") or "",
+            "ip": record.get("ip") or "-",
+            "object": " ".join(str(record[k]) for k in ("object", "object_id") if record.get(k) is not None) or "-",
+            "object_agency_id": record.get("object_agency_id"),
+            "request": " ".join(str(record[k]) for k in ("method", "path") if record.get(k)),
+        }
+        for record in events
+    ]
+    return render(request, "agencies/access_log.html", {"form": form, "events": rows, "limit": 200})

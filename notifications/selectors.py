@@ -18,7 +18,7 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
 
 
 def notification_for_open(*, user: User, pk: int) -> Notification:
-    return get_object_or_404(notifications_for(user=user), pk=pk)  # another person's: 404
+    return access.get_in_scope(notifications_for(user=user), user, pk=pk, agency_field="")  # another person's: 404
 
 
 def unread_count(*, user: User) -> int:

@@ -216,7 +216,7 @@ class EvidenceForm(PlainMessages, _ServiceFields, forms.ModelForm):
         upload = self.cleaned_data.get("upload")
         if upload:
             try:
-                attachments.check(upload, size=upload.size)
+                attachments.check(upload, size=upload.size, name=upload.name or "")
             except attachments.AttachmentRefused as refused:
                 raise forms.ValidationError(str(refused), code="attachment") from refused
         return upload or None

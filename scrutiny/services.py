@@ -73,7 +73,9 @@ def evidence_save(
     """`upload`, when given, replaces any earlier attachment; its kind comes from its content."""
     _check(acting_user)
     item = item or EvidenceItem(created_by=acting_user)
-    kind = attachments.check(upload, size=upload.size) if upload is not None else None  # AttachmentRefused
+    kind = None
+    if upload is not None:  # AttachmentRefused when its content is not what it should be
+        kind = attachments.check(upload, size=upload.size, name=upload.name or "")
     for name, value in fields.items():
         setattr(item, name, value)
     item.full_clean(exclude=["attachment"])

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from agencies.access_log import access_event
 from dataset.catalogue.periods import Quarter
 from dataset.models import ReportingPeriod
 
@@ -224,6 +225,7 @@ def evidence_attachment(request: HttpRequest, pk: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    access_event("attachment_download", request=request, object="scrutiny.evidenceitem", object_id=item.pk)
     return response
 
 

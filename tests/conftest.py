@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from logging.handlers import WatchedFileHandler
 from pathlib import Path
 from urllib.parse import quote
 
@@ -202,3 +204,19 @@ def celery_worker(transactional_db, celery_worker_env) -> Iterator[str]:
 
 # --- headless Chromium ----------------------------------------------------------------------------
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+# --- the access log (agencies/access_log.py): each test writes its own file, never var/access.log ---------------------
+@pytest.fixture(autouse=True)
+def access_log_file(settings, tmp_path) -> Iterator[Path]:
+    """The access log's handler pointed at this test's own file; returns its path, to read what a test logged."""
+    path = tmp_path / "access.log"
+    settings.ACCESS_LOG_FILE = path
+    logger = logging.getLogger("neglect_portal.access")
+    before = logger.handlers[:]
+    handler = WatchedFileHandler(path, delay=True)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers = [handler]
+    yield path
+    handler.close()
+    logger.handlers = before

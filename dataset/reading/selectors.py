@@ -13,7 +13,6 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -78,7 +77,7 @@ def snapshots_readable(*, user: User):
 def snapshot_for(*, user: User, pk: int | None = None) -> DatasetSnapshot | None:
     qs = snapshots_readable(user=user)
     if pk is not None:
-        return get_object_or_404(qs, pk=pk)
+        return access.get_in_scope(qs, user, pk=pk, agency_field="")
     order = ["-built_at", "-pk"] if access.can_manage(user) else ["-published_at", "-pk"]
     return qs.order_by(*order).first()
 

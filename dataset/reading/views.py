@@ -22,6 +22,7 @@ from django.utils.html import json_script
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agencies import access
+from agencies.access_log import access_event
 from dataset.build import requests, services
 from dataset.build.aggregate import STEADY_PERCENT, STEADY_PP
 from dataset.build.figures import SpcResult, quarter_label, quarter_of
@@ -182,6 +183,7 @@ def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
         # a lead's file: only their own agency's rows
         export_jobs.write_workbook(snapshot, agency_rows=selectors.visible_agency_rows(request.user), out=body)
         body.seek(0)
+        access_event("export", request=request, object="dataset.datasetsnapshot", object_id=snapshot.pk, format=fmt)
         return _file_response(body, filename)
     data = selectors.export_figures(snapshot, user=request.user)
     groups = selectors.contribution_groups(snapshot, indicators=data["indicators"], quarters=data["quarters"])
@@ -193,6 +195,7 @@ def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
         groups=groups,
         agencies=data["agencies"],
     )
+    access_event("export", request=request, object="dataset.datasetsnapshot", object_id=snapshot.pk, format=fmt)
     return _csv_response(chunks, filename)
 
 
@@ -216,6 +219,7 @@ def dataset_export_job(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("dataset:dataset_export", pk=snapshot.pk, fmt="xlsx")
     if request.method == "POST":
         export_requests.export_request(snapshot=snapshot, acting_user=request.user)
+        access_event("export_requested", request=request, object="dataset.datasetsnapshot", object_id=snapshot.pk)
         return redirect("dataset:dataset_export_job", pk=snapshot.pk)
     job = export_jobs.job_current(user=request.user, snapshot=snapshot)
     context = {
@@ -238,6 +242,14 @@ def export_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def export_job_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The prepared file, from the storage, to someone of its scope who may read its snapshot; anyone else: 404."""
     job = export_jobs.job_for_read(user=request.user, pk=pk)
+    access_event(
+        "export",
+        request=request,
+        object="dataset.exportjob",
+        object_id=job.pk,
+        snapshot_id=job.snapshot_id,
+        format=job.fmt,
+    )
     return _file_response(export_jobs.open_file(job), export_jobs.download_name(job.snapshot, job.fmt))
 
 
@@ -247,6 +259,7 @@ def dataset_publish(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Not found")
     snapshot = selectors.snapshot_for(user=request.user, pk=pk)
     services.snapshot_publish(snapshot=snapshot, acting_user=request.user)
+    access_event("publish", request=request, object="dataset.datasetsnapshot", object_id=snapshot.pk)
     messages.success(request, f"Published to the Working Group: {snapshot}.")
     return redirect(f"/dataset/?snapshot={snapshot.pk}")
 
@@ -454,6 +467,9 @@ def indicator_data_csv(request: HttpRequest, code: str) -> HttpResponseBase:
         agencies=data["agencies"],
     )
     built = timezone.localtime(snapshot.built_at)
+    access_event(
+        "export", request=request, object="dataset.datasetsnapshot", object_id=snapshot.pk, format="csv", indicator=code
+    )
     return _csv_response(chunks, f"{code}-{built:%Y-%m-%d-%H%M}.csv")
 
 

@@ -42,11 +42,11 @@ def returns_readable(*, user: User) -> QuerySet[Return]:
 
 
 def return_for_read(*, user: User, pk: int) -> Return:
-    return get_object_or_404(returns_readable(user=user), pk=pk)
+    return access.get_in_scope(returns_readable(user=user), user, pk=pk)
 
 
 def return_for_edit(*, user: User, pk: int) -> Return:
-    return get_object_or_404(access.scoped(_returns(), user, for_edit=True), pk=pk)
+    return access.get_in_scope(access.scoped(_returns(), user, for_edit=True), user, pk=pk)
 
 
 def return_for_review(*, user: User, pk: int) -> Return:

@@ -19,7 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
@@ -468,11 +471,56 @@ def publish_dataset(
 
 
 # --- the PDF --------------------------------------------------------------------------------------------------------
+# The PDF is rendered as if served from this origin, so that `{% static %}` links resolve to it and nothing else does:
+# the renderer reads the app's own static files from disk and refuses every other address (file:, http:, https: of
+# any other host, and data: other than the images the pack draws itself), so text in a pack can never make the server
+# read a local file or call a network address (issue 15).
+PDF_ORIGIN = "https://pack.invalid"
+PDF_DATA_IMAGES = ("data:image/png;", "data:image/svg+xml;", "data:image/jpeg;")
+
+
+class PdfFetchRefused(ValueError):
+    """An address the pack's PDF may not load."""
+
+
+def pdf_static_path(url: str) -> str:
+    """The file on disk that `url` names among the app's static files, or PdfFetchRefused."""
+    from django.contrib.staticfiles import finders
+
+    prefix = f"{PDF_ORIGIN}/{settings.STATIC_URL.strip('/')}/"
+    if not url.startswith(prefix):
+        raise PdfFetchRefused(f"The pack's PDF loads only the portal's own static files, not {url[:80]}")
+    relative = unquote(url[len(prefix) :].split("?", 1)[0].split("#", 1)[0])
+    if not relative or relative.startswith("/") or ".." in PurePosixPath(relative).parts:
+        raise PdfFetchRefused(f"Not a static file: {url[:80]}")
+    found = finders.find(relative)
+    if not found:
+        raise PdfFetchRefused(f"No such static file: {relative[:80]}")
+    return str(found)
+
+
+def pdf_url_fetcher():
+    """A WeasyPrint URL fetcher that serves the static files from disk and the pack's own images, and nothing else."""
+    import mimetypes
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnly(URLFetcher):
+        def fetch(self, url: str, headers: Mapping | None = None) -> URLFetcherResponse:
+            if url.startswith(PDF_DATA_IMAGES):
+                return super().fetch(url, headers)  # the charts: bytes already in the page, nothing is reached
+            path = pdf_static_path(url)
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, Path(path).read_bytes(), {"Content-Type": content_type})
+
+    return StaticOnly(allowed_protocols=("https", "data"), allow_redirects=False)
+
+
 def pdf_bytes(context: Mapping) -> bytes:
     from weasyprint import HTML  # heavy: imported only where a PDF is made
 
     html = render_to_string("scrutiny/pack_pdf.html", dict(context))
-    return HTML(string=html, base_url=".").write_pdf()
+    return HTML(string=html, base_url=f"{PDF_ORIGIN}/", url_fetcher=pdf_url_fetcher()).write_pdf()
 
 
 # --- the workbook ---------------------------------------------------------------------------------------------------

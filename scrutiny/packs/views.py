@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from agencies.access_log import access_event
 from agencies.plain_forms import PlainMessages
 from dataset.models import ReportingPeriod
 from scrutiny import selectors
@@ -202,24 +203,25 @@ def pack_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _stream(pack, which: str, content_type: str) -> FileResponse:
+def _stream(request: HttpRequest, pack, which: str, content_type: str) -> FileResponse:
     """The stored file, streamed in blocks from storage (never read whole into memory), as an attachment that is
     neither cached nor sniffed."""
     response = FileResponse(pack_services.pack_file(pack, which), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{pack_services.download_name(pack, which)}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    access_event("pack_download", request=request, object="scrutiny.evidencepack", object_id=pack.pk, file=which)
     return response
 
 
 @readers_only
 @require_safe
 def pack_download(request: HttpRequest, pk: int) -> HttpResponse:
-    return _stream(pack_services.pack_content(user=request.user, pk=pk), "zip", "application/zip")
+    return _stream(request, pack_services.pack_content(user=request.user, pk=pk), "zip", "application/zip")
 
 
 @readers_only
 @require_safe
 def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The pack's PDF on its own, the file the manifest lists: the same permission check as the ZIP."""
-    return _stream(pack_services.pack_content(user=request.user, pk=pk), "pdf", "application/pdf")
+    return _stream(request, pack_services.pack_content(user=request.user, pk=pk), "pdf", "application/pdf")

@@ -22,10 +22,22 @@ PDF = (
 )
 
 
-def office_zip(main_part: str) -> bytes:
+MAIN_TYPES = {
+    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+}
+
+
+def office_zip(main_part: str, *, content_type: str | None = None) -> bytes:
+    """A tiny Office file: `main_part` declared in [Content_Types].xml as what it is (or as `content_type`)."""
+    declared = content_type or MAIN_TYPES.get(main_part, "application/xml")
+    types = (
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'<Override PartName="/{main_part}" ContentType="{declared}"/></Types>'
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("[Content_Types].xml", types)
         archive.writestr(main_part, '<?xml version="1.0"?><document/>')
     return buffer.getvalue()
 

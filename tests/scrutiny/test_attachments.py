@@ -99,7 +99,7 @@ def test_an_oversized_file_is_refused_on_the_page(client, scrutineer):
     [
         ("notes.pdf", PDF, "pdf"),
         ("notes.docx", office_zip("word/document.xml"), "docx"),
-        ("scores.bin", None, "xlsx"),  # named wrongly: the content decides
+        ("Scores.XLSX", None, "xlsx"),  # the extension in any case
     ],
 )
 def test_a_real_file_is_stored_privately_and_served_as_a_download(client, analyst, member, name, data, expected):
@@ -122,3 +122,60 @@ def test_an_item_without_an_attachment_has_nothing_to_download(client, scrutinee
     EvidenceItem.objects.filter(pk=evidence.pk).update(attachment="", attachment_type="")
     client.force_login(scrutineer)
     assert client.get(reverse("scrutiny:evidence_attachment", args=[evidence.pk])).status_code == 404
+
+
+# --- hostile files: polyglots and disguises (issue 15) ---------------------------------------------------------------
+def _zip_with(entries: dict[str, bytes], *, prefix: bytes = b"") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for entry, content in entries.items():
+            archive.writestr(entry, content)
+    return prefix + buffer.getvalue()
+
+
+HOSTILE = {
+    "a PDF whose first KB is a web page": PDF[:9] + b"<html><body><script>alert(document.cookie)</script>" + PDF[9:],
+    "a PDF with a script tag": b"%PDF-1.4\n%<SCRIPT src=//evil.example/x.js></SCRIPT>\n" + PDF[9:],
+    "a PDF that is also a ZIP": PDF + _zip_with({"index.html": b"<html><script>alert(1)</script></html>"}),
+    "a ZIP with a PDF header": _zip_with(
+        {"%PDF-1.4 pretend.txt": b"x", "[Content_Types].xml": b"<Types/>", "word/document.xml": b"<d/>"}
+    ),
+    "a workbook declared macro-enabled": office_zip(
+        "xl/workbook.xml", content_type="application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+    ),
+    "a Word document whose content types do not name it": office_zip("word/document.xml", content_type="text/html"),
+}
+
+
+@pytest.mark.parametrize("what", list(HOSTILE))
+def test_polyglots_and_disguised_documents_are_refused(what):
+    with pytest.raises(attachments.AttachmentRefused):
+        kind(HOSTILE[what])
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("report.pdf", office_zip("word/document.xml")),  # a Word document called a PDF
+        ("scores.docx", xlsx_bytes()),
+        ("notes.xlsx", PDF),
+        ("scores.bin", xlsx_bytes()),
+        ("report", PDF),
+        ("report.pdf.html", PDF),
+    ],
+)
+def test_a_file_whose_name_and_content_disagree_is_refused(name, data):
+    with pytest.raises(attachments.AttachmentRefused, match="is called a"):
+        attachments.check(io.BytesIO(data), name=name)
+
+
+def test_a_disguised_file_is_refused_on_the_page_with_the_reason(client, scrutineer):
+    client.force_login(scrutineer)
+    upload = SimpleUploadedFile("minutes.pdf", office_zip("word/document.xml"), content_type="application/pdf")
+    response = client.post(reverse("scrutiny:evidence_create"), evidence_data(upload=upload))
+    assert response.status_code == 400
+    assert "is called a .pdf file but its content is a DOCX document" in response.content.decode()
+    assert not EvidenceItem.objects.exists()
+    polyglot = SimpleUploadedFile("report.pdf", HOSTILE["a PDF that is also a ZIP"], content_type="application/pdf")
+    response = client.post(reverse("scrutiny:evidence_create"), evidence_data(upload=polyglot))
+    assert response.status_code == 400 and "two kinds of file at once" in response.content.decode()
