@@ -129,15 +129,18 @@ def recovery_codes_download(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def settings_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {
+    return render(request, "agencies/twofactor/settings.html", _settings_context(request.user, RemoveForm()))
+
+
+def _settings_context(user: User, remove_form: RemoveForm) -> dict:
+    return {
         "has_device": services.has_second_factor(user),
         "codes_left": services.recovery_codes_left(user),
         "required": policy.must_have_second_factor(user),
-        "remove_form": RemoveForm(),
+        "remove_form": remove_form,
         "can_reset_others": access.can_reset_second_factor(user),
+        "demo_skip": policy.demo_skip(user),
     }
-    return render(request, "agencies/twofactor/settings.html", context)
 
 
 @require_POST
@@ -159,14 +162,7 @@ def remove(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your second factor has been removed.")
             return redirect("two_factor:settings")
-    context = {
-        "has_device": True,
-        "codes_left": services.recovery_codes_left(request.user),
-        "required": policy.must_have_second_factor(request.user),
-        "remove_form": form,
-        "can_reset_others": access.can_reset_second_factor(request.user),
-    }
-    return render(request, "agencies/twofactor/settings.html", context, status=400)
+    return render(request, "agencies/twofactor/settings.html", _settings_context(request.user, form), status=400)
 
 
 def _people(user: User):

@@ -110,6 +110,7 @@ def test_with_debug_on_the_demo_people_sign_in_as_before(db, client, settings):
     user = UserFactory(username="analyst", role=Role.ANALYST, agency=None)
     sign_in(client, user)
     assert client.get(HOME).status_code == 200
+    assert "The demo lets its people sign in without one" in client.get(reverse("two_factor:settings")).content.decode()
 
 
 # --- enforcement -----------------------------------------------------------------------------------------------
