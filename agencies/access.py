@@ -112,3 +112,17 @@ def _valid_pk(qs: QuerySet, pk: object) -> bool:
     except (ValueError, TypeError, ValidationError):
         return False
     return True
+
+
+def can_reset_second_factor(user: User) -> bool:
+    """The analyst and administrators reset a person's second factor (a lost phone)."""
+    return _active(user) and (user.role in MANAGERS or user.is_staff)
+
+
+def people_for_second_factor_reset(qs: QuerySet[User], user: User) -> QuerySet[User]:
+    """Whose second factor `user` may reset: administrators anyone's; the analyst anyone's but an administrator's."""
+    if not can_reset_second_factor(user):
+        return qs.none()
+    if user.is_staff:
+        return qs
+    return qs.filter(is_staff=False, is_superuser=False).exclude(role=Role.ADMIN)

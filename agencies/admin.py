@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Agency, User
+from .twofactor.services import second_factor_reset
 
 
 class PeopleInline(admin.TabularInline):
@@ -25,8 +26,18 @@ class AgencyAdmin(SimpleHistoryAdmin):
     inlines = [PeopleInline]
 
 
+@admin.action(description="Reset the second factor (they set up a new one at their next sign-in)")
+def reset_second_factor(modeladmin, request, queryset) -> None:
+    for person in queryset:
+        second_factor_reset(
+            person=person, acting_user=request.user, reason="reset in the administration pages", request=request
+        )
+    modeladmin.message_user(request, f"The second factor of {len(queryset)} people has been reset.")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+    actions = [reset_second_factor]
     list_display = ("username", "first_name", "last_name", "email", "role", "agency", "is_active", "last_login")
     list_filter = ("role", "agency", "is_active", "is_staff")
     list_select_related = ("agency",)

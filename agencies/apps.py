@@ -7,3 +7,4 @@ class AgenciesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .twofactor import checks  # noqa: F401

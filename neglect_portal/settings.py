@@ -338,3 +338,29 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Where people write about the portal: problems, accessibility, their personal data (help, contact, privacy pages).
 PORTAL_CONTACT_EMAIL = env.str("PORTAL_CONTACT_EMAIL", default="neglect-portal@localhost")
+
+# --- Second factor (django-otp, issue 15 item 5): TOTP apps and recovery codes ---------------------------
+# Required for the analyst, members, the scrutineer, staff and superusers; optional for agency leads unless
+# OTP_REQUIRED_FOR_LEADS is on. agencies/twofactor/ holds the rule (policy.py), the middleware and the pages.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+# OTPMiddleware reads the verified device from the session; ours, after sign-in is required, sends a person who
+# has not given their code (or must set one up) to the second-factor pages before any other page.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.LoginRequiredMiddleware") + 1,
+    "agencies.twofactor.middleware.SecondFactorMiddleware",
+)
+OTP_REQUIRED_FOR_LEADS = env.bool("OTP_REQUIRED_FOR_LEADS", default=False)
+# The demo people (agencies/demo.py) may sign in without a second factor, so that `make demo` signs in as before;
+# honoured only while DEBUG is on (a system check warns when it is set with DEBUG off, and it is then ignored).
+OTP_DEMO_SKIP = env.bool("OTP_DEMO_SKIP", default=DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Neglect portal")
+# Wrong codes lock the code step for the person (not a device: whoever asks already has the password).
+OTP_LOCK_AFTER = env.int("OTP_LOCK_AFTER", default=5)
+OTP_LOCK_MINUTES = env.int("OTP_LOCK_MINUTES", default=15)
+# django-otp's own back-off (1, 2, 4 s ...) would refuse a right code typed just after a slip: the lock replaces it.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0

@@ -51,3 +51,6 @@ urlpatterns += [
     path("contact/", pages.public_page, {"template": "pages/contact.html"}, name="contact"),
     path("search/", pages.search, name="search"),
 ]
+
+# The second factor at sign-in (issue 15 item 5): code, set-up, recovery codes, settings and resets.
+urlpatterns.append(path("accounts/two-factor/", include("agencies.twofactor.urls")))

@@ -75,6 +75,40 @@ def _eager_tasks_unless_real_worker(request):
     celery_app.conf.task_always_eager = before
 
 
+# --- the second factor -------------------------------------------------------------------------
+def second_factor_device(user):
+    """The person's confirmed authenticator-app device (made with a fresh secret the first time)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_given_at_test_sign_in(request, monkeypatch):
+    """`client.force_login` and `client.login` skip django-otp's code step, so a person who must give a second
+    factor would be sent to it on every page. Here, for every test, the test client's sign-in also marks the session
+    verified by the person's device, as the code step does. A test about the code step itself marks itself
+    `@pytest.mark.second_factor_unverified` and signs in as a person does, or is sent to the step."""
+    if request.node.get_closest_marker("second_factor_unverified"):
+        return
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from agencies.twofactor.policy import must_have_second_factor
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        if must_have_second_factor(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = second_factor_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+
+
 # --- personas ---------------------------------------------------------------------------------
 @pytest.fixture
 def csc(db):

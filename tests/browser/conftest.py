@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import CHROMIUM, require
+from tests.conftest import CHROMIUM, require, second_factor_device
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make there are
 # ordinary synchronous ones, so Django's async-safety guard does not apply.
@@ -55,10 +55,38 @@ def demo(transactional_db, settings):
 
 
 def sign_in(page, username: str, password: str = "demo-pass-2020") -> None:
+    """Sign in as a person does: the password, then the code from their app if they have or must have one."""
     page.goto("/accounts/login/")
+    sign_in_from_here(page, username, password)
+
+
+def sign_in_from_here(page, username: str, password: str = "demo-pass-2020") -> None:
+    """On a sign-in page (e.g. after the session ran out): the password, then the second factor."""
+    from agencies.models import User
+    from agencies.twofactor.policy import must_have_second_factor
+
+    user = User.objects.filter(username=username).first()
+    if user is not None and must_have_second_factor(user):
+        second_factor_device(user)  # as if they set up their app before this test
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    if "/accounts/two-factor/code/" in page.url:
+        give_code(page, user)
+
+
+def give_code(page, user) -> None:
+    """Type the code the person's app shows now into the code step."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    # A test may sign the same person in twice within one 30-second step; a real app would show the next code.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    page.get_by_label("Code").fill(f"{totp(device.bin_key, step=device.step, t0=device.t0):06d}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
 
 
 def open_account(page) -> None:

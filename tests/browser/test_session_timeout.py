@@ -11,7 +11,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, sign_in_from_here
 from tests.browser.test_dashboard import serious_violations
 from tests.browser.test_return_flow import police_quarter  # noqa: F401  (the fixture)
 
@@ -31,13 +31,6 @@ def start_return(page) -> None:
 def session_row(page) -> Session:
     key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
     return Session.objects.get(session_key=key)
-
-
-def sign_in_from_here(page, username: str) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo-pass-2020")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def test_the_warning_shows_with_focus_and_stay_signed_in_extends_the_session(page, police_quarter, settings):  # noqa: F811
