@@ -153,6 +153,15 @@ EXPECTED: dict[str, str] = {
     "help": "200/405 200/405 200/405 200/405 200/405 200/405 200/405",
     "contact": "200/405 200/405 200/405 200/405 200/405 200/405 200/405",
     "search": "302/302 200/405 200/405 200/405 200/405 200/405 200/405",
+    "two_factor:settings": "302/302 200/200 200/200 200/200 200/200 200/200 200/200",
+    "two_factor:verify": "302/302 302/302 302/302 302/302 302/302 302/302 302/302",
+    "two_factor:setup": "302/302 200/200 200/200 302/302 302/302 302/302 302/302",
+    "two_factor:recovery_codes": "302/302 302/302 302/302 302/302 302/302 302/302 302/302",
+    "two_factor:recovery_codes_download": "302/302 404/404 404/404 404/404 404/404 404/404 404/404",
+    "two_factor:recovery_codes_renew": "302/302 405/302 405/302 405/302 405/302 405/302 405/302",
+    "two_factor:remove": "302/302 405/400 405/400 405/400 405/400 405/400 405/400",
+    "two_factor:people": "302/302 404/404 404/404 200/200 404/404 404/404 200/200",
+    "two_factor:reset": "302/302 404/404 404/404 200/200 404/404 404/404 200/200",
 }  # fmt: skip
 
 
@@ -253,6 +262,7 @@ def world(db, settings, django_capture_on_commit_callbacks):
         "pk:pack": pack.pk,
         "pk:notification": Notification.objects.filter(recipient=lead).values_list("pk", flat=True).first()
         or Notification.objects.first().pk,
+        "pk:user": lead.pk,  # whose second factor is reset: the Children's Social Care lead
         "uidb64": "MQ",
         "token": "set-password",
     }
@@ -269,6 +279,7 @@ PK_KIND = [
     ("scrutiny:outcome_", "outcome"), ("scrutiny:audit_", "audit"), ("scrutiny:case_create", "audit"),
     ("scrutiny:case_", "case"), ("scrutiny:evidence_", "evidence"), ("scrutiny:pack_build", "event"),
     ("scrutiny:event_", "event"), ("scrutiny:pack_", "pack"), ("notifications:", "notification"),
+    ("two_factor:", "user"),
 ]  # fmt: skip
 
 
