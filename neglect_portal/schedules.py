@@ -33,6 +33,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="Rebuild the neglect dataset", task="dataset.tasks.build_dataset", minute="30", hour="2"),
     Schedule(name="Prune old dataset snapshots", task="dataset.tasks.prune_snapshots", minute="45", hour="3"),
     Schedule(name="Delete old export files", task="dataset.tasks.delete_old_exports", minute="15", hour="4"),
+    # Job requests no worker holds (issue 15): the broker was down, or a worker was killed mid-job.
+    Schedule(name="Queue job requests no worker holds", task="neglect_portal.tasks.sweep_jobs", minute="*"),
     Schedule(
         name="Send unsent notification emails",
         task="notifications.tasks.send_unsent_notification_emails",
