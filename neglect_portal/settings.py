@@ -230,7 +230,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT  # for a Redis result backend, should one be configured
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 # /healthz gives each check this many seconds, all at once, so it answers within 2 s whatever hangs.
-HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=1.5)
+HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=1.2)
 # Fault tests only: shorter waits between a failed build's or pack's retries ("1,1,1"), a pause in a pack's build.
 JOB_RETRY_COUNTDOWNS = env.list("JOB_RETRY_COUNTDOWNS", cast=int, default=[])
 PACK_BUILD_PAUSE = env.float("PACK_BUILD_PAUSE", default=0)
