@@ -206,9 +206,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis redelivers a message that was never acknowledged (acks_late: the worker died mid-task) once this
-# many seconds have passed. It must exceed the longest countdown (reminder retries: 5 minutes) plus the
-# longest time limit (8 minutes: a large export), or a task still running or waiting would be delivered twice;
-# 15 minutes leaves room, and a killed dataset build is redone within 15 minutes (the nightly rebuild is the backstop).
+# many seconds have passed. It must exceed the longest time limit plus that task's longest countdown (an evidence
+# pack: 11 minutes plus a 2-minute retry wait), or a task still running or waiting would be delivered twice;
+# 15 minutes leaves room (tests/neglect_portal/test_jobs.py checks it), and the minute sweep queues a killed build or
+# pack again sooner (neglect_portal/tasks.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60)}
 # --- issue 15: timeouts on every call to the broker (h15a) ----------------------------------------------------------
 # A broker that accepts connections but never answers must not hold a web thread: every Redis read and connect
