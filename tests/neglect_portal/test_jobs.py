@@ -3,10 +3,7 @@ outlasts every task, and the minute sweep is scheduled."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from unittest import mock
 
 import pytest
@@ -16,6 +13,7 @@ from kombu.exceptions import OperationalError
 from dataset.build import requests as build_requests
 from neglect_portal import jobs, schedules
 from neglect_portal.celery import app
+from tests.faults import silent_broker
 
 
 class _Task:
@@ -67,46 +65,17 @@ def test_retries_back_off_exponentially_and_stop():
 
 
 # --- a broker that accepts connections and never answers -------------------------------------------------------------
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A TCP server that accepts every connection and never sends a byte: a hung Redis."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(50)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in held:
-            conn.close()
-        server.close()
-
-
-def test_healthz_answers_within_two_seconds_when_the_broker_never_answers(client, db, settings, silent_server):
+def test_healthz_answers_within_two_seconds_when_the_broker_never_answers(client, db, settings):
     settings.CELERY_BROKER_URL = ""
     client.get("/healthz")  # the first request of the process loads the URLconf: not what is timed
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{silent_server}/0"
-    for _ in range(3):  # and again while the first probes' checks are still hung
-        started = time.monotonic()
-        response = client.get("/healthz")
-        assert time.monotonic() - started < 2
-        assert response.status_code == 503
-        assert response.json() == {"status": "unavailable", "database": "ok", "broker": "down"}
+    with silent_broker() as url:
+        settings.CELERY_BROKER_URL = url
+        for _ in range(3):  # and again while the first probes' checks are still hung
+            started = time.monotonic()
+            response = client.get("/healthz")
+            assert time.monotonic() - started < 2
+            assert response.status_code == 503
+            assert response.json() == {"status": "unavailable", "database": "ok", "broker": "down"}
 
 
 def test_healthz_answers_within_two_seconds_when_the_database_hangs(client, db, settings):
