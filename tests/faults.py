@@ -106,11 +106,14 @@ def _drop_pools() -> None:
 def app_broker(url: str) -> Iterator[None]:
     """This process's Celery app publishes to `url` inside the block (and its own broker again after)."""
     # The write and read URLs, not broker_url: CELERY_BROKER_URL in the environment wins over broker_url.
-    before = celery_app.conf.get("broker_write_url"), celery_app.conf.get("broker_read_url")
+    # Not eager either, even where no broker is configured (a local run on SQLite): the messages must go to `url`.
+    conf = celery_app.conf
+    before = conf.get("broker_write_url"), conf.get("broker_read_url"), conf.task_always_eager
     _drop_pools()
-    celery_app.conf.broker_write_url = celery_app.conf.broker_read_url = url
+    conf.broker_write_url = conf.broker_read_url = url
+    conf.task_always_eager = False
     try:
         yield
     finally:
         _drop_pools()
-        celery_app.conf.broker_write_url, celery_app.conf.broker_read_url = before
+        conf.broker_write_url, conf.broker_read_url, conf.task_always_eager = before
