@@ -416,11 +416,20 @@ class DatasetSettings(models.Model):
 
 
 class BuildRequest(models.Model):
-    """One row: whether a build is already queued, so several accepts in a few seconds give one build."""
+    """One row: the build asked for and not yet started, so several accepts in a few seconds give one build.
+
+    The request is this row, committed with the accept that asks; the broker only carries it to a worker. `pending`
+    says a build is wanted and no worker has started it; `queued_at` when the broker last took its message (None: it
+    did not, e.g. it was down), `started_at` when a worker started it (None once it finished). The beat sweep queues a
+    pending request the broker never took or no worker took within a minute, and one started long past the build's
+    time limit (its worker was lost)."""
 
     pending = models.BooleanField(default=False)
     requested_at = models.DateTimeField(null=True, blank=True)
     reasons = models.TextField(blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the broker last took the build's message.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started it; None once done.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Starts since the last build that finished.")
 
     def __str__(self) -> str:
         return "Build queued" if self.pending else "No build queued"

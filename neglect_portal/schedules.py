@@ -35,6 +35,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="Delete old export files", task="dataset.tasks.delete_old_exports", minute="15", hour="4"),
     # issue 15 item 3: reminders the mail server did not take (every SWEEP_EVERY_MINUTES in dataset.tracker.services)
     Schedule(name="Send unsent reminders", task="dataset.tasks.send_unsent_reminders", minute="*/15"),
+    # Job requests no worker holds (issue 15): the broker was down, or a worker was killed mid-job.
+    Schedule(name="Queue job requests no worker holds", task="neglect_portal.tasks.sweep_jobs", minute="*"),
     Schedule(
         name="Send unsent notification emails",
         task="notifications.tasks.send_unsent_notification_emails",

@@ -270,10 +270,40 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis redelivers a message that was never acknowledged (acks_late: the worker died mid-task) once this
-# many seconds have passed. It must exceed the longest countdown (reminder retries: 5 minutes) plus the
-# longest time limit (8 minutes: a large export), or a task still running or waiting would be delivered twice;
-# 15 minutes leaves room, and a killed dataset build is redone within 15 minutes (the nightly rebuild is the backstop).
+# many seconds have passed. It must exceed the longest time limit plus that task's longest countdown (an evidence
+# pack: 11 minutes plus a 2-minute retry wait), or a task still running or waiting would be delivered twice;
+# 15 minutes leaves room (tests/neglect_portal/test_jobs.py checks it), and the minute sweep queues a killed build or
+# pack again sooner (neglect_portal/tasks.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60)}
+# --- issue 15: timeouts on every call to the broker (h15a) ----------------------------------------------------------
+# A broker that accepts connections but never answers must not hold a web thread: every Redis read and connect
+# gives up after these seconds, and publishing retries once, so an accept with the broker hung answers in seconds
+# (the request is the row; the minute sweep queues it when the broker is back). The worker's own blocking read
+# waits 1 s at a time, well inside the read timeout.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=5)
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=2)
+CELERY_BROKER_TRANSPORT_OPTIONS |= {
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT  # for a Redis result backend, should one be configured
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# /healthz gives each check this many seconds, all at once, so it answers within 2 s whatever hangs.
+HEALTHZ_TIMEOUT = env.float("HEALTHZ_TIMEOUT", default=1.2)
+# Fault tests only: shorter waits between a failed build's or pack's retries ("1,1,1"), a pause in a pack's build.
+JOB_RETRY_COUNTDOWNS = env.list("JOB_RETRY_COUNTDOWNS", cast=int, default=[])
+PACK_BUILD_PAUSE = env.float("PACK_BUILD_PAUSE", default=0)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # a database that does not answer: give up connecting
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
+# --- end issue 15 (h15a) ---------------------------------------------------------------------------------------------
 CELERY_RESULT_EXPIRES = timedelta(days=7)
 # A dataset workbook with more agency-figure rows than this is prepared by a background job (a progress bar, then a
 # download link) instead of in the request: at 240,900 rows openpyxl alone takes minutes, past any web timeout.

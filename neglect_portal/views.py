@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -76,29 +79,76 @@ def _database_ok() -> bool:
     except Exception:  # any failure is "not ok": the reason goes to the log, never to the caller
         log.exception("healthz: database check failed")
         return False
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()  # the check's own thread: its connection goes with it
 
 
 def _broker_status() -> str:
     if not settings.CELERY_BROKER_URL:
         return "eager"
+    timeout = settings.REDIS_CONNECT_TIMEOUT
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            connect_timeout=timeout,
+            transport_options={k: v for k, v in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items() if "timeout" in k},
+        ) as conn:
+            conn.ensure_connection(max_retries=0, timeout=timeout)
+            # Connecting is not answering: a broker that accepts and then says nothing fails here, on the read timeout.
+            conn.default_channel.client.ping()
         return "ok"
     except Exception:
         log.exception("healthz: broker check failed")
         return "down"
 
 
+# A few threads per check at most: a check hung from earlier probes answers "down" at once beyond that, so probes of
+# a hung service never pile up threads (each thread ends on its own socket timeout).
+HEALTHZ_THREADS_PER_CHECK = 4
+_running: dict[str, list[threading.Thread]] = {}
+_running_lock = threading.Lock()
+
+
+def _within(name: str, check: Callable[[], str], results: dict[str, str]) -> threading.Thread | None:
+    with _running_lock:
+        alive = _running[name] = [t for t in _running.get(name, []) if t.is_alive()]
+        if len(alive) >= HEALTHZ_THREADS_PER_CHECK:
+            log.warning("healthz: the %s check is still hung from earlier probes", name)
+            return None
+
+        def run() -> None:
+            results[name] = check()
+
+        thread = threading.Thread(target=run, name=f"healthz-{name}", daemon=True)
+        alive.append(thread)
+    thread.start()
+    return thread
+
+
+def health(timeout: float | None = None) -> dict[str, str]:
+    """Each service's state, every check in its own thread with one deadline for all: whatever hangs, this answers
+    within `timeout` seconds (settings.HEALTHZ_TIMEOUT), and a check that has not answered by then is "down"."""
+    timeout = settings.HEALTHZ_TIMEOUT if timeout is None else timeout
+    results: dict[str, str] = {}
+    checks = {"database": lambda: "ok" if _database_ok() else "down", "broker": _broker_status}
+    threads = {name: _within(name, check, results) for name, check in checks.items()}
+    deadline = time.monotonic() + timeout
+    for thread in threads.values():
+        if thread is not None:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    # A copy, with "down" for each check not done: a late answer must not change what was already reported.
+    return {name: dict(results).get(name, "down") for name in checks}
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    database = "ok" if _database_ok() else "down"
-    broker = _broker_status()
-    healthy = database == "ok" and broker in {"ok", "eager"}
+    states = health()
+    healthy = states["database"] == "ok" and states["broker"] in {"ok", "eager"}
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker},
+        {"status": "ok" if healthy else "unavailable", **states},
         status=200 if healthy else 503,
     )
 

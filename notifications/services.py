@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Role, User
+from neglect_portal import jobs
 
 from . import tasks
 from .models import KINDS_FOR_ROLE, Kind, Notification, NotificationPreference
@@ -54,7 +55,8 @@ def notify(*, kind: Kind, recipients: Iterable[User], subject: str, text: str, l
     created = Notification.objects.bulk_create(rows)
     to_email = [row.pk for row in created if row.email_wanted]
     if to_email:
-        transaction.on_commit(lambda: [tasks.send_notification_email.delay(pk) for pk in to_email])
+        for pk in to_email:
+            jobs.queue_on_commit(tasks.send_notification_email, args=(pk,))
     return created
 
 
@@ -179,5 +181,5 @@ def notification_email_retry(*, notification: Notification, acting_user: User, f
     locked.save(update_fields=["email_attempts", "email_failed_at", "email_error"])
     log.info("Notification %s: email queued again by %s", locked.pk, acting_user)
     # robust: an email failing again (eagerly, in the embedded run) is recorded on the row, not an error page.
-    transaction.on_commit(lambda: tasks.send_notification_email.delay(locked.pk), robust=True)
+    transaction.on_commit(lambda: jobs.queue_now(tasks.send_notification_email, args=(locked.pk,)), robust=True)
     return True

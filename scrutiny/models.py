@@ -243,6 +243,12 @@ class EvidencePack(models.Model):
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     built_at = models.DateTimeField(null=True, blank=True)
+    # The request is this row; the broker only carries it. The beat sweep queues a pack the broker never took (or no
+    # worker took within a minute), and one whose builder has said nothing for longer than the build's time limit.
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When its build is due (the broker took it).")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="The last time its builder said anything.")
+    task_id = models.CharField(max_length=50, blank=True, help_text="The delivery building it now.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Builds started, for the retries' limit.")
 
     class Meta:
         ordering = ["event", "-version"]

@@ -39,6 +39,7 @@ from dataset.models import (
     ReturnValue,
     SnapshotStatus,
 )
+from neglect_portal import jobs
 from neglect_portal.lifecycle import State
 from notifications import services as notifications
 
@@ -662,6 +663,7 @@ def dataset_build(*, trigger: str = "", force: bool = False) -> DatasetSnapshot:
         return _build(today=today, fingerprint=fingerprint, trigger=trigger, started=started, force=force)
     except Exception as error:  # recorded for the analyst, then re-raised so the job shows as failed
         log.exception("dataset build failed")
+        jobs.fresh_connection()  # a cut connection would lose the failure too
         DatasetSnapshot.objects.create(
             status=SnapshotStatus.FAILED,
             started_at=started,
@@ -994,8 +996,27 @@ def build_request_take() -> str:
     with transaction.atomic():
         request, _ = BuildRequest.objects.select_for_update().get_or_create(pk=1)
         reasons, request.reasons, request.pending = request.reasons, "", False
+        request.started_at, request.attempts = timezone.now(), request.attempts + 1
         request.save()
     return reasons
+
+
+def build_request_finish() -> None:
+    """The build finished (or failed for the last time, recorded as a failed snapshot): nothing is running."""
+    jobs.fresh_connection()
+    BuildRequest.objects.filter(pk=1).update(started_at=None, attempts=0)
+
+
+def build_request_retry(*, due: datetime, reason: str) -> None:
+    """A failed build will be tried again at `due`: the request is pending again, its retry already queued."""
+    jobs.fresh_connection()
+    with transaction.atomic():
+        request, _ = BuildRequest.objects.select_for_update().get_or_create(pk=1)
+        if not request.pending:
+            request.requested_at = timezone.now()
+        request.pending, request.queued_at, request.started_at = True, due, None
+        request.reasons = "\n".join(filter(None, [request.reasons, reason]))[-2000:]
+        request.save()
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from dataset.models import DatasetSnapshot, ExportJob, ExportStatus
+from neglect_portal import jobs
 
 from . import exports, selectors
 
@@ -212,6 +213,8 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
     job = ExportJob.objects.select_related("snapshot").filter(pk=job_id).first()
     if job is None or job.status == ExportStatus.COMPLETE:
         return job
+    if job.status == ExportStatus.RUNNING and not is_stale(job):  # a live worker has it (a second message): leave it
+        return job
     _say(job_id, status=ExportStatus.RUNNING, progress=1, step="Reading the dataset", error="")
     try:
         with tempfile.TemporaryFile() as body:
@@ -227,6 +230,7 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
             name = default_storage.save(f"{EXPORTS_DIR}/{stem}.{job.fmt}", File(body, name=f"{stem}.{job.fmt}"))
     except Exception as exc:  # recorded for the person who asked, whatever went wrong (a time limit too)
         log.exception("Export job %s failed", job_id)
+        jobs.fresh_connection()  # a cut connection would lose the failure too
         _say(job_id, status=ExportStatus.FAILED, step="Failed", error=failure_text(exc)[:2000])
         return ExportJob.objects.filter(pk=job_id).first()
     with transaction.atomic():

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from dataset.models import DatasetSnapshot, ExportJob, ExportStatus
+from neglect_portal import jobs
 
 from . import export_jobs
 from .tasks import build_export
@@ -46,5 +47,25 @@ def export_request(*, snapshot: DatasetSnapshot, acting_user: User, fmt: str = "
                 finished_at=None,
             )
         job_id = job.pk
-        transaction.on_commit(lambda: build_export.delay(job_id))
+        jobs.queue_on_commit(build_export, args=(job_id,))
     return ExportJob.objects.select_related("snapshot").get(pk=job_id)
+
+
+def exports_sweep() -> int:
+    """Every minute (beat): queue again each job still queued a minute after it was asked for (the broker was down,
+    or its message was lost), and each one running that has said nothing for longer than a lost job takes to show
+    (`export_jobs.STALE_AFTER`). Touching `updated_at` leaves the job to this message for the next minute. Returns
+    the jobs queued."""
+    now = timezone.now()
+    queued = 0
+    with transaction.atomic():
+        waiting = ExportJob.objects.select_for_update(skip_locked=True).filter(
+            status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING), updated_at__lt=now - jobs.UNTAKEN_AFTER
+        )
+        for job in waiting:
+            if job.status == ExportStatus.RUNNING and not export_jobs.is_stale(job, now=now):
+                continue
+            ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.QUEUED, step=WAITING, updated_at=now)
+            jobs.queue_on_commit(build_export, args=(job.pk,))
+            queued += 1
+    return queued

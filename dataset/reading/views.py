@@ -32,6 +32,7 @@ from dataset.catalogue import services as catalogue_services
 from dataset.catalogue.forms import ProcessChangeForm
 from dataset.catalogue.periods import Quarter
 from dataset.models import DatasetSettings, ExportStatus, ReportingPeriod, Return, ThemeKind
+from neglect_portal import jobs
 from neglect_portal.strategy import RAG_MEANINGS, Objective, Rag
 
 from . import charts, disclosure, export_jobs, export_requests, exports, marks, selectors
@@ -268,13 +269,17 @@ def dataset_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def dataset_build_now(request: HttpRequest) -> HttpResponse:
     if not access.can_manage(request.user):
         raise Http404("Not found")
-    queued = requests.dataset_request_build(reason=f"asked for by {request.user}")
-    messages.info(
-        request,
-        "A build has been queued; the page will show it when it is complete."
-        if queued
-        else "A build is already queued; it will include everything accepted so far.",
-    )
+    with jobs.watch() as queueing:
+        queued = requests.dataset_request_build(reason=f"asked for by {request.user}")
+    if queueing.broker_down:
+        messages.warning(request, requests.BUILD_WAITS)
+    else:
+        messages.info(
+            request,
+            "A build has been queued; the page will show it when it is complete."
+            if queued
+            else "A build is already queued; it will include everything accepted so far.",
+        )
     return redirect("dataset:dataset")
 
 
@@ -285,8 +290,10 @@ def dataset_baseline(request: HttpRequest) -> HttpResponse:
     form = BaselineForm(request.POST)
     if form.is_valid():
         services.dataset_settings_update(baseline=form.cleaned_data["baseline"], acting_user=request.user)
-        requests.dataset_request_build(reason="baseline changed")
+        with jobs.watch() as queueing:
+            requests.dataset_request_build(reason="baseline changed")
         messages.success(request, "Baseline saved; the dataset is being rebuilt with it.")
+        jobs.say_if_waiting(request, queueing, requests.BUILD_WAITS)
     else:
         messages.error(request, "Choose a quarter from the list.")
     return redirect("dataset:dataset")
@@ -427,7 +434,9 @@ def process_change_add(request: HttpRequest, code: str) -> HttpResponse:
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         else:
-            requests.dataset_request_build(reason=f"process change recorded for {code} from {change.period.label}")
+            with jobs.watch() as queueing:
+                requests.dataset_request_build(reason=f"process change recorded for {code} from {change.period.label}")
+            jobs.say_if_waiting(request, queueing, requests.BUILD_WAITS)
             messages.success(
                 request,
                 f"Process change recorded: {code} from {change.period.label} ({change.reason}). The dataset is being "
@@ -441,7 +450,9 @@ def process_change_add(request: HttpRequest, code: str) -> HttpResponse:
 def process_change_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     change = catalogue_selectors.process_change_for_manage(user=request.user, code=code, pk=pk)  # analyst only: 404
     if catalogue_services.process_change_remove(change=change, acting_user=request.user):
-        requests.dataset_request_build(reason=f"process change removed for {code} from {change.period.label}")
+        with jobs.watch() as queueing:
+            requests.dataset_request_build(reason=f"process change removed for {code} from {change.period.label}")
+        jobs.say_if_waiting(request, queueing, requests.BUILD_WAITS)
         messages.success(
             request,
             f"Process change removed: {code} from {change.period.label} ({change.reason}). The dataset is being "

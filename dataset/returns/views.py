@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies import access
+from dataset.build import requests as build_requests
 from dataset.models import ReportingPeriod
+from neglect_portal import jobs
 from neglect_portal.lifecycle import Actor, IllegalTransition, State, allowed_steps
 
 from . import rendering, selectors, services, validation
@@ -241,7 +243,8 @@ def _initial(ret, read) -> dict[str, object]:
 def return_accept(request: HttpRequest, pk: int) -> HttpResponse:
     ret = selectors.return_for_review(user=request.user, pk=pk)
     try:
-        services.return_accept(ret=ret, acting_user=request.user)
+        with jobs.watch() as queueing:
+            services.return_accept(ret=ret, acting_user=request.user)
     except services.ReturnInvalid as invalid:
         messages.error(
             request,
@@ -254,6 +257,7 @@ def return_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
         return redirect(ret)
     messages.success(request, f"{ret.agency} return for {ret.period} accepted.")
+    jobs.say_if_waiting(request, queueing, build_requests.BUILD_WAITS)
     # Back to the queue, which the composition root serves (returns beside action-plan reports): named, not imported.
     return redirect("review_queue")
 
@@ -265,11 +269,14 @@ def _with_reason(request: HttpRequest, pk: int, service, done: str) -> HttpRespo
         messages.error(request, form.errors["reason"][0])
         return _page(request, ret, "dataset/return_detail.html", status=400, reason_form=form)
     try:
-        service(ret=ret, acting_user=request.user, reason=form.cleaned_data["reason"])
+        with jobs.watch() as queueing:
+            service(ret=ret, acting_user=request.user, reason=form.cleaned_data["reason"])
     except IllegalTransition as refused:
         messages.error(request, str(refused))
         return redirect(ret)
     messages.success(request, f"{ret.agency} return for {ret.period} {done}.")
+    if queueing.broker_down and service is services.return_reopen:
+        messages.warning(request, build_requests.BUILD_WAITS)
     return redirect(ret)
 
 

@@ -12,12 +12,14 @@ newer published one only when a person asks (`event_snapshot_switch`, offered on
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -41,6 +43,7 @@ from dataset.models import (
     SnapshotStatus,
 )
 from dataset.reading import selectors as dataset_selectors
+from neglect_portal import jobs
 from neglect_portal.lifecycle import State
 from neglect_portal.strategy import Objective
 from notifications import services as notifications
@@ -249,10 +252,36 @@ def event_snapshot_switch(*, event: ScrutinyEvent, snapshot_id: int, acting_user
 
 
 # --- building it ------------------------------------------------------------------------------------------------------
+# A builder that has said nothing for longer than the build's hard time limit (and a margin) is lost: the limit would
+# have ended it. The sweep queues such a pack again, and a delivery finding a pack held by a live builder leaves it.
+PACK_SOFT_TIME_LIMIT = 600
+PACK_TIME_LIMIT = 660
+PACK_STUCK_AFTER = jobs.STUCK_MARGIN + timedelta(seconds=PACK_TIME_LIMIT)
+
+
+class PackRetry(Exception):
+    """The build failed on something that may pass (a cut connection, a blip): try again at `countdown` seconds."""
+
+    def __init__(self, countdown: int, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.countdown, self.error = countdown, error
+
+
 def _progress(pack_id: int, percent: int, step: str) -> None:
     """Committed at once (the build runs outside a transaction), so the polling page sees it."""
     EvidencePack.objects.filter(pk=pack_id).exclude(status=PackStatus.COMPLETE).update(
-        status=PackStatus.BUILDING, progress=percent, step=step[:200]
+        status=PackStatus.BUILDING, progress=percent, step=step[:200], heartbeat_at=timezone.now()
+    )
+
+
+def _held_elsewhere(pack: EvidencePack, task_id: str) -> bool:
+    """Another delivery's builder is at work on it and still alive: a sweep's second message, a double queue."""
+    return (
+        pack.status == PackStatus.BUILDING
+        and bool(pack.task_id)
+        and pack.task_id != task_id
+        and pack.heartbeat_at is not None
+        and pack.heartbeat_at >= timezone.now() - PACK_STUCK_AFTER
     )
 
 
@@ -514,17 +543,22 @@ def _training(periods: list[ReportingPeriod]) -> tuple[packs.TrainingRow, ...]:
     )
 
 
-def pack_build(*, pack_id: int) -> EvidencePack:
-    """Build one pack. Idempotent: a complete pack is left alone; a queued, building (a redelivery after a lost
-    worker) or failed one is built again from the start. A failure is recorded on the pack, not raised.
+def pack_build(*, pack_id: int, task_id: str = "", retries: int | None = None) -> EvidencePack:
+    """Build one pack. Idempotent: a complete pack is left alone, and so is one another live delivery is building;
+    a queued, building (a redelivery after a lost worker, or a sweep after one) or failed one is built again from
+    the start. A failure is recorded on the pack, not raised, unless `retries` (the task's retries so far) leaves
+    another try: then the pack is queued again and `PackRetry` says when. The failure is written on a fresh
+    connection, so a cut connection never leaves the pack "building".
 
     The ZIP and the PDF are saved whole to storage first (`stored`), then named on the row in one transaction: a
     row never names a half-written file, and files no row names (this build lost the race to another delivery, or
     its row could not be saved) are deleted."""
     pack = EvidencePack.objects.select_related("event", "snapshot", "requested_by").get(pk=pack_id)
-    if pack.status == PackStatus.COMPLETE:
+    if pack.status == PackStatus.COMPLETE or _held_elsewhere(pack, task_id):
         return pack
-    EvidencePack.objects.filter(pk=pack_id).update(error="")
+    EvidencePack.objects.filter(pk=pack_id).update(
+        error="", task_id=task_id[:50], heartbeat_at=timezone.now(), attempts=pack.attempts + 1
+    )
     stored.sweep_partials()
     written: list[str] = []
     try:
@@ -536,9 +570,20 @@ def pack_build(*, pack_id: int) -> EvidencePack:
     except Exception as exc:  # recorded for the person who asked, whatever went wrong
         log.exception("Evidence pack %s failed", pack_id)
         stored.discard(*written)
+        jobs.fresh_connection()  # a cut connection would lose the failure too, and leave the pack "building"
+        countdown = None if isinstance(exc, PackRefused) or retries is None else jobs.retry_countdown(retries)
+        if countdown is not None:
+            EvidencePack.objects.filter(pk=pack_id).exclude(status=PackStatus.COMPLETE).update(
+                status=PackStatus.QUEUED,
+                progress=0,
+                step=f"The build failed ({exc.__class__.__name__}); trying again in {countdown} seconds",
+                queued_at=timezone.now() + timedelta(seconds=countdown),
+                heartbeat_at=None,
+            )
+            raise PackRetry(countdown, exc) from exc
         message = str(exc) if isinstance(exc, PackRefused) else f"The build failed: {exc.__class__.__name__}: {exc}"
         EvidencePack.objects.filter(pk=pack_id).exclude(status=PackStatus.COMPLETE).update(
-            status=PackStatus.FAILED, step="Failed", error=message[:2000]
+            status=PackStatus.FAILED, step="Failed", error=message[:2000], heartbeat_at=None
         )
         return EvidencePack.objects.get(pk=pack_id)
 
@@ -577,6 +622,8 @@ def _build_files(pack: EvidencePack) -> dict[str, bytes]:
     data = gather(pack)
     dataset = packs.publish_dataset(data.dataset, spc=data.spc, ranked_themes=data.ranked_themes)
     _progress(pack.pk, 15, "Drawing the charts")
+    if pause := float(getattr(settings, "PACK_BUILD_PAUSE", 0) or 0):  # fault tests only: a window to cut the database
+        time.sleep(pause)
     context = sections.pdf_context(data, dataset, progress=lambda step: _progress(pack.pk, 15, step))
     _progress(pack.pk, 35, "Writing the PDF")
     pdf = packs.pdf_bytes(context)

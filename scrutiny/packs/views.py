@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from agencies.access_log import access_event
 from agencies.plain_forms import PlainMessages
 from dataset.models import ReportingPeriod
+from neglect_portal import jobs
 from scrutiny import selectors
 from scrutiny.models import EvidenceSource, ImpactOutcome, PackStatus, ScrutinyEvent
 
@@ -153,12 +154,19 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pack_build(request: HttpRequest, pk: int) -> HttpResponse:
     event = pack_services.event_for_edit(user=request.user, pk=pk)
+    asked_at = timezone.now()
     try:
-        pack = requests.pack_request(event=event, acting_user=request.user)
+        with jobs.watch() as queueing:
+            pack = requests.pack_request(event=event, acting_user=request.user)
     except pack_services.PackRefused as refused:
         messages.error(request, str(refused))
         return redirect(event)
-    messages.success(request, f"Version {pack.version} of the evidence pack is being built.")
+    if pack.requested_at < asked_at:  # one already under way: a second click, or a colleague's
+        messages.info(request, f"Version {pack.version} of the evidence pack is already being built; here it is.")
+    elif queueing.broker_down:
+        messages.warning(request, requests.PACK_WAITS)
+    else:
+        messages.success(request, f"Version {pack.version} of the evidence pack is being built.")
     return redirect("scrutiny:pack_detail", pk=pack.pk)
 
 
@@ -171,15 +179,17 @@ def event_snapshot_switch(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose the newer snapshot on the event page to switch to it.")
         return redirect(event)
     try:
-        pack = requests.pack_request_on_newer_snapshot(
-            event=event, snapshot_id=form.cleaned_data["snapshot"], acting_user=request.user
-        )
+        with jobs.watch() as queueing:
+            pack = requests.pack_request_on_newer_snapshot(
+                event=event, snapshot_id=form.cleaned_data["snapshot"], acting_user=request.user
+            )
     except pack_services.PackRefused as refused:
         messages.error(request, str(refused))
         return redirect(event)
     messages.success(
         request, f"The event now uses {pack.snapshot}. Version {pack.version} of the evidence pack is being built."
     )
+    jobs.say_if_waiting(request, queueing, requests.PACK_WAITS)
     return redirect("scrutiny:pack_detail", pk=pack.pk)
 
 

@@ -94,10 +94,10 @@ def test_an_administrator_sees_the_list(client, admin_user, failed):
 
 def test_try_again_queues_it_once_and_it_is_sent(client, analyst, failed, retry):
     client.force_login(analyst)
-    with mock.patch("notifications.tasks.send_notification_email.delay") as queued:
+    with mock.patch("notifications.tasks.send_notification_email.apply_async") as queued:
         response = retry(failed)
     assert response.status_code == 302 and response["Location"] == reverse("notifications:failed")
-    queued.assert_called_once_with(failed.pk)
+    queued.assert_called_once_with(args=(failed.pk,), kwargs={})
     failed.refresh_from_db()
     assert not failed.email_given_up and failed.email_attempts == 0 and failed.email_error == ""
     sending.notification_email_send(notification_id=failed.pk)  # what the queued task does
@@ -110,7 +110,7 @@ def test_try_again_queues_it_once_and_it_is_sent(client, analyst, failed, retry)
 def test_a_double_submit_queues_it_once(client, analyst, failed, retry):
     client.force_login(analyst)
     seen = failed.email_failure
-    with mock.patch("notifications.tasks.send_notification_email.delay") as queued:
+    with mock.patch("notifications.tasks.send_notification_email.apply_async") as queued:
         retry(failed, failure=seen)
         second = retry(failed, failure=seen)
     assert queued.call_count == 1
@@ -127,7 +127,7 @@ def test_a_stale_try_again_after_it_failed_again_does_not_queue_it_a_third_time(
     assert failed.email_attempts == 1 and failed.email_error.startswith("ConnectionRefusedError")
     fail_for_good(failed, ConnectionRefusedError(111, "Connection refused"))
     assert failed.email_given_up and failed.email_failure != seen
-    with mock.patch("notifications.tasks.send_notification_email.delay") as queued:
+    with mock.patch("notifications.tasks.send_notification_email.apply_async") as queued:
         retry(failed, failure=seen)  # the first page's button, pressed again
     queued.assert_not_called()
 

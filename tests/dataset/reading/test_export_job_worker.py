@@ -39,9 +39,11 @@ def test_the_worker_prepares_the_workbook_the_reader_downloads(
     settings.DATASET_EXPORT_INLINE_ROWS = 0
 
     class OnTheTestQueue:
+        name = tasks.build_export.name
+
         @staticmethod
-        def delay(job_id: int):
-            return tasks.build_export.apply_async(args=[job_id], queue=celery_worker)
+        def apply_async(*, args, kwargs=None, **options):
+            return tasks.build_export.apply_async(args=args, kwargs=kwargs, queue=celery_worker, **options)
 
     monkeypatch.setattr(export_requests, "build_export", OnTheTestQueue)
     lead = User.objects.get(username="csc.lead")
