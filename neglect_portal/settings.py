@@ -165,7 +165,7 @@ if not DEBUG:
     # --- issue 15 item 7 (h15f): preload is a promise to browsers that is slow to undo: opt in, never by default.
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     if not SECURE_HSTS_PRELOAD:  # off on purpose (README, Security): the deployment check's W021 says to turn it on
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # /healthz is probed over plain HTTP inside the compose network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -184,6 +184,7 @@ if CACHES["default"]["BACKEND"] == DJANGO_REDIS_CACHE:
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
 SILENCED_SYSTEM_CHECKS = [
+    *globals().get("SILENCED_SYSTEM_CHECKS", []),  # the HSTS preload one above, when preload is off
     # Django's own Redis cache increments with Redis INCR, atomic as django-ratelimit needs; it is just not on the
     # library's list of backends it has tested.
     *(["django_ratelimit.W001"] if CACHES["default"]["BACKEND"] == DJANGO_REDIS_CACHE else []),
