@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from neglect_portal import jobs
@@ -40,7 +42,7 @@ def notifications_sweep() -> int:
     """For the minute sweep (`neglect_portal.tasks.sweep_jobs`): queue again every wanted email no worker has tried
     a minute after it was made (the broker was down when it was asked for). Tried ones retry on their own, and
     `send_unsent_notification_emails` catches those it lost. Sending is once only, so a second message is harmless."""
-    ids = sending.notifications_unsent(older_than_minutes=1, max_attempts=1)
+    ids = sending.notifications_unsent(older_than=timedelta(minutes=1), max_attempts=1)
     for pk in ids:
         jobs.queue_now(send_notification_email, args=(pk,))
     return len(ids)
