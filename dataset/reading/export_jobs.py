@@ -32,6 +32,7 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 
+from agencies import access
 from agencies.models import User
 from dataset.models import DatasetSnapshot, ExportJob, ExportStatus
 from neglect_portal import jobs
@@ -148,12 +149,10 @@ def job_current(*, user: User, snapshot: DatasetSnapshot, fmt: str = "xlsx") -> 
 def job_for_read(*, user: User, pk: int) -> ExportJob:
     """A job `user` may read: of their own scope, on a snapshot they may read. Anyone else: a 404."""
     readable = selectors.snapshots_readable(user=user).values("pk")
-    job = (
-        ExportJob.objects.select_related("snapshot").filter(pk=pk, scope=scope_of(user), snapshot__in=readable).first()
-    )
-    if job is None:
-        raise Http404("No such export")
-    return job
+    # Another scope's job is a refusal, written to the access log (access.OutOfScope); an id that names nothing
+    # is a plain 404.
+    jobs_in_scope = ExportJob.objects.select_related("snapshot").filter(scope=scope_of(user), snapshot__in=readable)
+    return access.get_in_scope(jobs_in_scope, user, pk=pk, agency_field="")
 
 
 def is_stale(job: ExportJob, *, now: datetime | None = None) -> bool:

@@ -150,3 +150,18 @@ def test_an_administrator_reads_the_log_and_filters_it(client, admin_user, csc_l
     assert "<td>sign_in_failed</td>" not in page and "No events match." in page
     bad = client.get(reverse("agencies:access_log"), {"day": "not-a-day"})
     assert bad.status_code == 200 and "Enter the day as a date" in bad.content.decode()
+
+
+def test_another_scopes_export_job_is_a_404_logged_as_a_refusal(
+    client, analyst, police_lead, snapshot, access_log_file
+):  # noqa: F811
+    from dataset.models import ExportJob
+
+    job = ExportJob.objects.create(snapshot=snapshot, scope="all", requested_by=analyst)
+    client.force_login(police_lead)
+    assert client.get(reverse("dataset:export_job_download", args=[job.pk])).status_code == 404
+    (refused,) = events(access_log_file, "refused")
+    assert (refused["object"], refused["object_id"], refused["user"]) == ("dataset.exportjob", job.pk, "police.lead")
+    missing = job.pk + 1000
+    assert client.get(reverse("dataset:export_job_download", args=[missing])).status_code == 404
+    assert len(events(access_log_file, "refused")) == 1
