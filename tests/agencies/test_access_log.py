@@ -153,8 +153,12 @@ def test_an_administrator_reads_the_log_and_filters_it(client, admin_user, csc_l
 
 
 def test_another_scopes_export_job_is_a_404_logged_as_a_refusal(
-    client, analyst, police_lead, snapshot, access_log_file
-):  # noqa: F811
+    client,
+    analyst,
+    police_lead,
+    snapshot,  # noqa: F811
+    access_log_file,
+):
     from dataset.models import ExportJob
 
     job = ExportJob.objects.create(snapshot=snapshot, scope="all", requested_by=analyst)
