@@ -23,7 +23,7 @@ COPY --chown=portal:portal . .
 # The key here only satisfies the settings check during the build; it is never used at run time.
 RUN DEBUG=off SECRET_KEY=build-time-only-not-a-secret-0123456789abcdefghijklmnop \
     ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
- && mkdir -p /app/var/media && chown -R portal:portal /app/var
+ && mkdir -p /app/var/media /app/var/log && chown -R portal:portal /app/var
 
 USER portal
 EXPOSE 8000
