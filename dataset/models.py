@@ -24,6 +24,7 @@ class HistorySource(models.TextChoices):
     REOPEN = "reopen", "Reopen"
     SYSTEM = "system", "System"
     ADMIN = "admin", "Admin"
+    API = "api", "API"
 
 
 class HowChanged(models.Model):

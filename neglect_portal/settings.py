@@ -395,3 +395,43 @@ OTP_LOCK_MINUTES = env.int("OTP_LOCK_MINUTES", default=15)
 # django-otp's own back-off (1, 2, 4 s ...) would refuse a right code typed just after a slip: the lock replaces it.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+
+# --- The REST API (issue 16): Django REST framework, drf-spectacular, keys from agencies.api_keys ----------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
+# Every API request goes to the access log with the key's name, after the REST framework has answered it.
+MIDDLEWARE.insert(MIDDLEWARE.index("agencies.middleware.AccessLogMiddleware"), "api.middleware.ApiRequestLogMiddleware")
+# Requests per key (or, without a working key, per client address): over it the answer is 429 with Retry-After.
+API_RATE_PER_KEY = env.str("API_RATE_PER_KEY", default="120/min")
+API_RATE_WITHOUT_KEY = env.str("API_RATE_WITHOUT_KEY", default="30/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.KeyRateThrottle", "api.throttles.AddressRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"key": API_RATE_PER_KEY, "anonymous": API_RATE_WITHOUT_KEY},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JsonOnly",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_VERSIONING_CLASS": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Neglect portal API",
+    "DESCRIPTION": (
+        "Agency systems fill, check (`dry_run=true`), save and submit their quarterly neglect returns; partnership "
+        "readers pull the published Partnership Neglect Dataset in long format. Every error is an RFC 9457 problem "
+        "(`application/problem+json`) with a JSON pointer for each field's problem."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {},
+}

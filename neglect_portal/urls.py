@@ -36,6 +36,7 @@ urlpatterns = [
     path("scrutiny/", include("scrutiny.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),  # issue 16: the REST API, its schema and its docs
 ]
 
 # The idle-timeout warning's "Stay signed in" (neglect_portal/session.py; the script is in static/js/portal.js).

@@ -902,20 +902,35 @@ def csv_chunks(
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for code, quarter, parts in groups:
-        published = figures.decided(code, quarter, parts)
-        record = _partnership_row(by_code[code], quarter, published, values, comparisons, spc)
-        writer.writerow(
-            [
-                _csv_value(value) if isinstance(value, Cell) else csv_text(value)
-                for value in (record[name] for name in CSV_COLUMNS)
-            ]
-        )
+    for record in csv_records(
+        by_code=by_code, values=values, comparisons=comparisons, spc=spc, groups=groups, figures=figures
+    ):
+        writer.writerow([record[name] for name in CSV_COLUMNS])
         if out.tell() >= CSV_CHUNK:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def csv_records(
+    *,
+    by_code: Mapping[str, IndicatorInfo],
+    values: Mapping[tuple[str, int], PartnershipValue],
+    comparisons: Mapping[tuple[str, int], Comparison],
+    spc: Mapping[str, SpcResult],
+    groups: Iterable[Group],
+    figures: PublishedFigures,
+) -> Iterator[dict[str, str]]:
+    """The CSV's rows as text by column (CSV_COLUMNS), one per indicator-quarter of `groups`: the CSV writes them,
+    the API's dataset sends them, so both publish the same cells in the same words."""
+    for code, quarter, parts in groups:
+        published = figures.decided(code, quarter, parts)
+        record = _partnership_row(by_code[code], quarter, published, values, comparisons, spc)
+        yield {
+            name: _csv_value(value) if isinstance(value, Cell) else csv_text(value)
+            for name, value in ((name, record[name]) for name in CSV_COLUMNS)
+        }
 
 
 def export_csv(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
@@ -33,7 +33,7 @@ from dataset.catalogue import numbers
 from dataset.models import DatasetContribution, DatasetSnapshot, DatasetSpc, DatasetTheme, DatasetValue, SnapshotStatus
 from neglect_portal.strategy import OBJECTIVE_AIMS, Objective
 
-from . import marks
+from . import exports, marks
 
 COLUMNS = 5
 
@@ -416,19 +416,22 @@ EXPORT_CHUNK = 5000  # contributions fetched from the database at a time while a
 
 
 def contribution_groups(
-    snapshot: DatasetSnapshot, *, indicators: list[IndicatorInfo], quarters: list[int]
+    snapshot: DatasetSnapshot, *, indicators: list[IndicatorInfo], quarters: list[int], only: bool = False
 ) -> Iterator[tuple[str, int, dict[str, Decimal | None]]]:
     """Every indicator-quarter of an export in its order (indicators as given, quarters ascending) with each
     agency's figure (its count, or its numerator for a ratio; None when not available), read from the database in
     chunks as the export is written: one query however large the snapshot, and only one indicator's figures in
     memory at a time (the figures come ordered by code; an indicator listed before codes that sort ahead of it
     waits in memory until they have passed, which the catalogue's order by code never asks).
-    For a single indicator only its rows are read."""
+    For a single indicator only its rows are read; with `only` (a page of the API's dataset), only the rows of the
+    indicators and quarters given."""
     wanted = {i.code: i for i in indicators}
     ordered = sorted(set(quarters))
     rows = DatasetContribution.objects.in_snapshot(snapshot)
     if len(wanted) == 1:
         rows = rows.filter(code=next(iter(wanted)))
+    elif only:
+        rows = rows.filter(code__in=list(wanted), quarter__in=ordered)
     stream = groupby(
         rows.order_by("code", "quarter", "agency")
         .values_list("code", "quarter", "agency", "value", "numerator", "not_available")
@@ -452,6 +455,53 @@ def contribution_groups(
         by_quarter = waiting.pop(code, {})
         for quarter in ordered:
             yield code, quarter, by_quarter.get(quarter, {})
+
+
+@dataclass(frozen=True)
+class DatasetPage:
+    total: int  # indicator-quarters matching the filter, on every page
+    rows: list[dict[str, str]]  # this page's, as the CSV export writes them (exports.CSV_COLUMNS)
+
+
+def dataset_page_rows(
+    snapshot: DatasetSnapshot,
+    *,
+    user: User,
+    codes: Collection[str] = (),
+    quarters: Collection[int] = (),
+    offset: int = 0,
+    limit: int = 100,
+) -> DatasetPage:
+    """A page of the published dataset in long format (the API's), one row per indicator and quarter in the CSV's
+    order, disclosure-controlled exactly as the CSV: each indicator-quarter is published from all of its agencies'
+    figures, as the CSV is, so the same cells are withheld. Filtered by indicator codes and quarters (none: all).
+    Four queries, reading only the page's agencies' figures."""
+    data = export_figures(snapshot, user=user)
+    indicators = [i for i in data["indicators"] if not codes or i.code in codes]
+    ordered = sorted(q for q in data["quarters"] if not quarters or q in quarters)
+    pairs = [(i.code, q) for i in indicators for q in ordered]
+    page = pairs[offset : offset + limit]
+    if not page:
+        return DatasetPage(len(pairs), [])
+    on_page = set(page)
+    page_codes = {code for code, _ in page}
+    page_indicators = [i for i in indicators if i.code in page_codes]
+    groups = (
+        group
+        for group in contribution_groups(
+            snapshot, indicators=page_indicators, quarters=sorted({q for _, q in page}), only=True
+        )
+        if (group[0], group[1]) in on_page
+    )
+    records = exports.csv_records(
+        by_code={i.code: i for i in page_indicators},
+        values=data["values"],
+        comparisons=data["comparisons"],
+        spc=data["spc"],
+        groups=groups,
+        figures=exports.PublishedFigures(page_indicators, data["values"], {}, data["agencies"]),
+    )
+    return DatasetPage(len(pairs), list(records))
 
 
 def export_data(snapshot: DatasetSnapshot, *, user: User | None = None) -> dict:

@@ -28,9 +28,12 @@ TEXT_FIELDS = ("numerator", "denominator", "value", "not_available_reason", "com
 SIGN_OFF_STATEMENT = "I confirm these figures are accurate and have been checked"
 
 
-def sign_off_note(user: User) -> str:
-    """The history's words for a submission signed off (the DfE COLLECT pattern): who, and what they confirmed."""
+def sign_off_note(user: User, signed_off_by: str = "") -> str:
+    """The history's words for a submission signed off (the DfE COLLECT pattern): who, and what they confirmed.
+    `signed_off_by` names the person when a system submits for them (an API key)."""
     name = user.get_full_name() or user.get_username()
+    if signed_off_by:
+        return f"Submitted by {name} and signed off by {signed_off_by}: \u201c{SIGN_OFF_STATEMENT}.\u201d"
     return f"Submitted and signed off by {name}: \u201c{SIGN_OFF_STATEMENT}.\u201d"
 
 
@@ -85,6 +88,12 @@ def _conflict(locked: Return, seen_version: int) -> Conflict:
     )
 
 
+def conflict_since(ret: Return, seen_version: int) -> Conflict | None:
+    """The conflict a save made from `seen_version` would meet now, or None: for checks that save nothing (the API's
+    dry run); a save learns it from return_save_values under the row lock."""
+    return None if ret.version == seen_version else _conflict(ret, seen_version)
+
+
 def _actor(user: User, ret: Return) -> Actor:
     if access.can_manage(user):
         return Actor.ANALYST
@@ -112,7 +121,14 @@ def _advance(
 
 
 @transaction.atomic
-def return_start(*, agency: Agency, period: ReportingPeriod, acting_user: User, today: date | None = None) -> Return:
+def return_start(
+    *,
+    agency: Agency,
+    period: ReportingPeriod,
+    acting_user: User,
+    today: date | None = None,
+    source: str = HistorySource.FORM,
+) -> Return:
     """Start (or find) this agency's return for the quarter, with a blank row per expected indicator."""
     if not access.can_edit(acting_user, agency):
         raise EditRefused(f"Only {agency}'s leads can start its return.")
@@ -122,7 +138,7 @@ def return_start(*, agency: Agency, period: ReportingPeriod, acting_user: User, 
     refusal = period_edit_block_reason(period, today or timezone.localdate())
     if refusal:
         raise EditRefused(refusal)
-    return return_find_or_create(agency=agency, period=period, acting_user=acting_user)
+    return return_find_or_create(agency=agency, period=period, acting_user=acting_user, source=source)
 
 
 def return_find_or_create(
@@ -222,9 +238,18 @@ def return_save_values(
 
 
 @transaction.atomic
-def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_off: bool) -> Return:
+def return_submit(
+    *,
+    ret: Return,
+    acting_user: User,
+    seen_version: int,
+    signed_off: bool,
+    signed_off_by: str = "",
+    source: str = HistorySource.FORM,
+) -> Return:
     """`signed_off`: the lead confirmed the sign-off statement. Without it nothing changes (NotSignedOff); with it
-    the history records the statement with the signer's name, and the record's time is when they signed."""
+    the history records the statement with the signer's name, and the record's time is when they signed.
+    `signed_off_by`: the person who signed, when a system (an API key) submits for them."""
     if signed_off is not True:
         raise NotSignedOff()
     locked = _lock(ret)
@@ -239,7 +264,14 @@ def return_submit(*, ret: Return, acting_user: User, seen_version: int, signed_o
         raise ReturnInvalid(problems)
     locked.submitted_at = timezone.now()
     locked.submitted_by = acting_user
-    submitted = _advance(locked, step=Step.SUBMIT, user=acting_user, reason="", note=sign_off_note(acting_user))
+    submitted = _advance(
+        locked,
+        step=Step.SUBMIT,
+        user=acting_user,
+        reason="",
+        source=source,
+        note=sign_off_note(acting_user, signed_off_by),
+    )
     _tell(Kind.SUBMITTED, submitted, acting_user)
     return submitted
 

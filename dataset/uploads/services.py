@@ -8,6 +8,7 @@ so an upload is refused, recorded and conflict-checked exactly like a save from 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -269,16 +270,43 @@ def _computed(indicator: Indicator, value: ReturnValue | None, overrides: dict |
     return _format(indicator, number)
 
 
-def upload_dry_run(*, upload: Upload) -> DryRun:
-    """What Confirm would do, and every problem, without saving anything."""
-    ret = upload.ret
-    parsed = upload_parsed(upload)
+@dataclass(frozen=True)
+class GivenRow:
+    """One indicator's figures as given (a spreadsheet row, or a value in an API request): `row` is its line in a
+    file, None when there is none."""
+
+    code: str
+    fields: dict[str, str]
+    row: int | None = None
+
+
+@dataclass
+class ValuesPreview:
+    rows: list[RowPreview]
+    problems: list[validation.Problem]
+    inputs: dict[str, dict[str, str]]  # what a save would store: only the fields that change
+
+
+def values_preview(
+    *,
+    ret: Return,
+    rows: Sequence[GivenRow],
+    file_problems: Sequence[FileProblem] = (),
+    blank_keeps: bool = True,
+) -> ValuesPreview:
+    """What saving `rows` onto `ret` would change, row by row, with every problem of those rows, saving nothing.
+
+    The upload preview and the API's dry run (and its save) are this one reading, so both report the same problems
+    in the same words. Every row's code must be one the agency supplies (the caller has checked). With `blank_keeps`
+    (a spreadsheet) a row with nothing in it leaves the saved figures alone; without it (the API) an empty field
+    given is a field cleared.
+    """
     indicators = {i.code: i for i in selectors.expected_indicators(agency=ret.agency)}
     stored = {v.indicator.code: v for v in ret.values.select_related("indicator")}
     inputs: dict[str, dict[str, str]] = {}
     blank: set[str] = set()
-    for row in parsed.rows:
-        if not any(text.strip() for text in row.fields.values()):
+    for row in rows:
+        if blank_keeps and not any(text.strip() for text in row.fields.values()):
             blank.add(row.code)
             continue
         value = stored.get(row.code)
@@ -287,18 +315,18 @@ def upload_dry_run(*, upload: Upload) -> DryRun:
         }
         if changes:
             inputs[row.code] = changes
-    row_numbers = {row.code: row.row for row in parsed.rows}
-    groups, problems = selectors.return_rows(ret=ret, overrides=inputs, row_numbers=row_numbers)
+    row_numbers = {row.code: row.row for row in rows if row.row is not None}
+    groups, problems = selectors.return_rows(ret=ret, overrides=inputs, row_numbers=row_numbers or None)
     # A cell already reported as text where a number belongs is not reported a second time as "not a number".
-    flagged = {(p.code, p.column) for p in parsed.problems}
-    checked = {row.code for row in parsed.rows} - blank
+    flagged = {(p.code, p.column) for p in file_problems}
+    checked = {row.code for row in rows} - blank
     mine = [
         p for p in problems if p.indicator in checked and not (p.code == "V01" and (p.indicator, p.field) in flagged)
     ]
     current = {row.indicator.code: row.current for group in groups for row in group.rows}
 
     previews = []
-    for row in parsed.rows:
+    for row in rows:
         indicator = indicators[row.code]
         value = stored.get(row.code)
         changes = inputs.get(row.code, {})
@@ -313,25 +341,37 @@ def upload_dry_run(*, upload: Upload) -> DryRun:
             )
         previews.append(
             RowPreview(
-                row=row.row,
+                row=row.row or 0,
                 indicator=indicator,
                 fields=fields,
                 value_before=_computed(indicator, value),
                 value_after=_format(indicator, current.get(row.code)),
                 blank=row.code in blank,
                 problems=[p for p in mine if p.indicator == row.code],
-                file_problems=[p for p in parsed.problems if p.code == row.code],
+                file_problems=[p for p in file_problems if p.code == row.code],
             )
         )
+    return ValuesPreview(rows=previews, problems=mine, inputs=inputs)
+
+
+def upload_dry_run(*, upload: Upload) -> DryRun:
+    """What Confirm would do, and every problem, without saving anything."""
+    ret = upload.ret
+    parsed = upload_parsed(upload)
+    preview = values_preview(
+        ret=ret,
+        rows=[GivenRow(row.code, dict(row.fields), row.row) for row in parsed.rows],
+        file_problems=parsed.problems,
+    )
     in_file = {row.code for row in parsed.rows}
     return DryRun(
         upload=upload,
         parsed=parsed,
-        rows=previews,
+        rows=preview.rows,
         file_problems=list(parsed.problems),
-        problems=mine,
-        inputs=inputs,
-        not_in_file=[i for code, i in indicators.items() if code not in in_file],
+        problems=preview.problems,
+        inputs=preview.inputs,
+        not_in_file=[i for i in selectors.expected_indicators(agency=ret.agency) if i.code not in in_file],
     )
 
 

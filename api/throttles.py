@@ -1,0 +1,28 @@
+"""Rate limits: per key for a key's requests, per client address for requests without one (429 with Retry-After)."""
+
+from __future__ import annotations
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from agencies.access_log import client_ip
+
+
+class KeyRateThrottle(SimpleRateThrottle):
+    scope = "key"
+
+    def get_cache_key(self, request, view):
+        key = getattr(request._request, "api_key", None)
+        if key is None or request.auth is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": key.pk}
+
+
+class AddressRateThrottle(SimpleRateThrottle):
+    """Requests with no working key: a guesser of keys is slowed by address (the trusted-proxy rule of the log)."""
+
+    scope = "anonymous"
+
+    def get_cache_key(self, request, view):
+        if request.auth is not None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request._request)}

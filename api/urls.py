@@ -1,0 +1,32 @@
+"""/api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI from our own static files) and the endpoints under /api/v1/.
+
+Every view here is `login_not_required`: the API's key, not a session, says who is asking (api.authentication)."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import views
+
+app_name = "api"
+
+
+def _open(view):
+    return login_not_required(view)
+
+
+urlpatterns = [
+    path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
+    path("docs/", _open(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    path("v1/me/", _open(views.MeView.as_view()), name="me"),
+    path("v1/indicators/", _open(views.IndicatorList.as_view()), name="indicators"),
+    path("v1/indicators/<str:code>/", _open(views.IndicatorDetail.as_view()), name="indicator"),
+    path("v1/quarters/", _open(views.QuarterList.as_view()), name="quarters"),
+    path("v1/returns/", _open(views.ReturnList.as_view()), name="returns"),
+    path("v1/returns/<int:pk>/", _open(views.ReturnDetail.as_view()), name="return_detail"),
+    path("v1/returns/<int:pk>/values/", _open(views.ReturnValues.as_view()), name="return_values"),
+    path("v1/returns/<int:pk>/submit/", _open(views.ReturnSubmit.as_view()), name="return_submit"),
+    path("v1/returns/<int:pk>/history/", _open(views.ReturnHistory.as_view()), name="return_history"),
+    path("v1/dataset/", _open(views.DatasetView.as_view()), name="dataset"),
+    re_path(r"^v1/.*$", _open(views.NotFoundView.as_view()), name="not_found"),
+]
