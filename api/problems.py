@@ -18,6 +18,7 @@ from rest_framework.views import set_rollback
 
 from agencies.access import OutOfScope
 from agencies.access_log import access_event
+from dataset.catalogue.numbers import counted
 
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "/api/docs/#problem-"
@@ -33,7 +34,7 @@ TITLES = {
     412: "Someone changed it first",
     413: "Request too large",
     415: "Send JSON",
-    422: "The figures have problems",
+    422: "The request has problems",
     428: "Say which version you are changing",
     429: "Too many requests",
 }
@@ -112,6 +113,15 @@ def _flatten(detail: Any, path: tuple[object, ...] = ()) -> list[dict[str, str]]
     return [{"pointer": pointer(*path), "detail": str(detail)}]
 
 
+class BadParameter(exceptions.ValidationError):
+    """A query parameter or header that is wrong: named as `parameter`, not as a pointer into the body."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__({name: [message]})
+        self.parameter = name
+        self.message = message
+
+
 MESSAGES = {
     exceptions.NotAuthenticated: (
         "Send your API key as the header 'Authorization: Bearer np_...'. Ask the partnership analyst for a key."
@@ -146,11 +156,19 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         headers["Retry-After"] = str(max(int(exc.wait + 0.999), 1))
     set_rollback()
     errors: list[dict[str, str]] = []
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, BadParameter):
+        errors = [{"parameter": exc.parameter, "detail": exc.message}]
+    elif isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        detail = "; ".join(f"{e['pointer'] or 'the request'}: {e['detail']}" for e in errors[:5])
+    if isinstance(exc, exceptions.ValidationError):
         status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-        detail = "The request has problems, listed in errors: " + detail
+        first = errors[0] if errors else {"detail": "it could not be read"}
+        where = first.get("pointer") or first.get("parameter") or ""
+        detail = (
+            f"The request has {counted(len(errors), 'problem')}, listed in errors. The first: "
+            + (f"{where}: " if where else "")
+            + first["detail"]
+        )
     else:
         status_code = exc.status_code
         detail = MESSAGES.get(type(exc)) or str(exc.detail)

@@ -123,8 +123,16 @@ class ReturnSerializer(serializers.Serializer):
     links = ReturnLinksSerializer()
 
 
+PERIOD_PATTERN = r"^[0-9]{4}-[0-9]{2} Q[1-4]$"
+
+
 class ReturnStartSerializer(serializers.Serializer):
-    period = serializers.CharField(max_length=20, help_text='The quarter to start, e.g. "2026-27 Q2".')
+    period = serializers.RegexField(
+        PERIOD_PATTERN,
+        max_length=10,
+        help_text='The quarter to start, e.g. "2026-27 Q2".',
+        error_messages={"invalid": 'Write the quarter like "2026-27 Q2".'},
+    )
 
 
 class RowProblemSerializer(serializers.Serializer):
@@ -206,8 +214,6 @@ class ValueInSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if not attrs:
-            raise serializers.ValidationError("Give at least one field to change.")
         if "\x00" in (attrs.get("commentary") or ""):
             raise serializers.ValidationError({"commentary": "Commentary cannot hold a null character."})
         return {name: "" if text is None else str(text) for name, text in attrs.items()}
@@ -216,7 +222,6 @@ class ValueInSerializer(serializers.Serializer):
 class ValuesInSerializer(serializers.Serializer):
     values = serializers.DictField(
         child=ValueInSerializer(),
-        allow_empty=False,
         help_text='Indicator code -> its fields, e.g. {"N01": {"value": "12"}}. Codes not given are left alone.',
     )
 
@@ -249,12 +254,19 @@ class PutResultSerializer(serializers.Serializer):
     rows = PreviewRowSerializer(many=True)
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class TrueField(serializers.BooleanField):
+    """Only true will do (a sign-off); false is refused with the reason."""
+
+
 class SubmitSerializer(serializers.Serializer):
-    signed_off = serializers.BooleanField(
-        help_text='Must be true: "I confirm these figures are accurate and have been checked".'
-    )
-    signed_off_by = serializers.CharField(
-        max_length=120, help_text="The person at the agency who checked the figures and signs them off."
+    signed_off = TrueField(help_text='Must be true: "I confirm these figures are accurate and have been checked".')
+    signed_off_by = serializers.RegexField(
+        r"\S",
+        max_length=120,
+        trim_whitespace=False,
+        help_text="The person at the agency who checked the figures and signs them off.",
+        error_messages={"invalid": "Name the person who signs the figures off."},
     )
 
     def validate_signed_off(self, value: bool) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from agencies.access_log import client_ip
@@ -9,6 +10,11 @@ from agencies.access_log import client_ip
 
 class KeyRateThrottle(SimpleRateThrottle):
     scope = "key"
+    setting = "API_RATE_PER_KEY"
+
+    def get_rate(self) -> str:
+        """Read when asked (settings.API_RATE_PER_KEY / API_RATE_WITHOUT_KEY), so a deployment or a test sets it."""
+        return getattr(settings, self.setting)
 
     def get_cache_key(self, request, view):
         key = getattr(request._request, "api_key", None)
@@ -21,6 +27,8 @@ class AddressRateThrottle(SimpleRateThrottle):
     """Requests with no working key: a guesser of keys is slowed by address (the trusted-proxy rule of the log)."""
 
     scope = "anonymous"
+    setting = "API_RATE_WITHOUT_KEY"
+    get_rate = KeyRateThrottle.get_rate
 
     def get_cache_key(self, request, view):
         if request.auth is not None:

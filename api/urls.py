@@ -17,10 +17,14 @@ def _open(view):
 
 urlpatterns = [
     path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
-    path("docs/", _open(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    path(
+        "docs/",
+        _open(SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html")),
+        name="docs",
+    ),
     path("v1/me/", _open(views.MeView.as_view()), name="me"),
     path("v1/indicators/", _open(views.IndicatorList.as_view()), name="indicators"),
-    path("v1/indicators/<str:code>/", _open(views.IndicatorDetail.as_view()), name="indicator"),
+    re_path(rf"^v1/indicators/(?P<code>{views.CODE})/$", _open(views.IndicatorDetail.as_view()), name="indicator"),
     path("v1/quarters/", _open(views.QuarterList.as_view()), name="quarters"),
     path("v1/returns/", _open(views.ReturnList.as_view()), name="returns"),
     path("v1/returns/<int:pk>/", _open(views.ReturnDetail.as_view()), name="return_detail"),

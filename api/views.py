@@ -3,6 +3,7 @@ a key is scoped by agencies.access as the person it stands for, and refused in t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from django.http import Http404
@@ -28,7 +29,7 @@ from dataset.uploads.services import GivenRow, values_preview
 from neglect_portal.lifecycle import IllegalTransition, State
 
 from . import serializers as s
-from .problems import PROBLEM_TYPE, pointer, problem_response
+from .problems import PROBLEM_TYPE, BadParameter, pointer, problem_response
 
 
 # --- shared pieces ----------------------------------------------------------------------------------------------------
@@ -41,9 +42,36 @@ class WritableKey(permissions.BasePermission):
 
 
 class Pages(PageNumberPagination):
+    """Pages of 100 (page_size up to 1000): a page or size that is not a whole number in range is a 422 naming it,
+    a page after the last a 404."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request) -> int:
+        size = _Query(request).number(self.page_size_query_param, 1, self.max_page_size)
+        return size or self.page_size
+
+    def get_page_number(self, request, paginator) -> int:
+        return _Query(request).number(self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page, at most {self.max_page_size} (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
 
 
 def problems_for(*statuses: int) -> dict:
@@ -52,15 +80,32 @@ def problems_for(*statuses: int) -> dict:
 
 
 READ = (401, 429)
+LIST = (401, 404, 422, 429)  # 404: a page after the last; 422: a parameter that is wrong
 OBJECT = (401, 404, 429)
-WRITE = (401, 403, 404, 409, 412, 422, 428, 429)
+BODY = (400, 415)  # JSON that cannot be read; a body that is not JSON
+WRITE = (*BODY, 401, 403, 404, 409, 412, 422, 428, 429)
 
 
-def _period_param(text: str, parameter: str = "period") -> Quarter:
+PERIOD = r"[0-9]{4}-[0-9]{2} Q[1-4]"
+PERIODS = rf"{PERIOD}(,{PERIOD})*"
+CODE = r"[A-Za-z0-9_-]{1,10}"
+CODES = rf"{CODE}(,{CODE})*"
+SHORT_NAME_MAX = 40
+
+
+def text_param(name: str, description: str, *, max_length: int = SHORT_NAME_MAX, pattern: str = "") -> OpenApiParameter:
+    schema: dict = {"type": "string", "minLength": 1, "maxLength": max_length}
+    if pattern:
+        schema["pattern"] = f"^{pattern}$"
+    return OpenApiParameter(name, schema, description=description)
+
+
+def _quarter_or_none(text: str) -> Quarter | None:
+    """A quarter written like "2026-27 Q2"; None when the two years do not follow (it names no quarter)."""
     try:
-        return Quarter.parse(" ".join(text.replace("+", " ").split()))
-    except ValueError as exc:
-        raise ValidationError({parameter: [str(exc)]}) from exc
+        return Quarter.parse(text)
+    except ValueError:
+        return None
 
 
 def _etag(ret: Return) -> str:
@@ -214,8 +259,9 @@ class MeView(APIView):
     parameters=[
         OpenApiParameter("objective", str, enum=["recognise", "respond", "quantify", "evaluate"]),
         OpenApiParameter("include_retired", bool, description="Also retired indicators (default false)."),
+        text_param("supplier", "Only those an agency supplies: its short name, e.g. CSC."),
     ],
-    responses={200: s.IndicatorSerializer(many=True), **problems_for(*READ, 422)},
+    responses={200: s.IndicatorSerializer(many=True), **problems_for(*LIST)},
 )
 class IndicatorList(generics.ListAPIView):
     serializer_class = s.IndicatorSerializer
@@ -229,6 +275,9 @@ class IndicatorList(generics.ListAPIView):
             qs = qs.filter(objective=objective)
         if not query.flag("include_retired"):
             qs = qs.filter(active=True)
+        supplier = query.text("supplier", SHORT_NAME_MAX)
+        if supplier:
+            qs = qs.filter(suppliers__short_name=supplier)
         return qs
 
 
@@ -269,16 +318,24 @@ class _Query:
     def __init__(self, request: Request) -> None:
         self.params = request.query_params
 
-    def text(self, name: str, max_length: int = 200) -> str:
+    def text(self, name: str, max_length: int = 200, pattern: str = "") -> str:
+        if name not in self.params:
+            return ""
         value = self.params.get(name, "")
-        if len(value) > max_length or "\x00" in value:
-            raise ValidationError({name: [f"At most {max_length} characters."]})
-        return value.strip()
+        if not value:
+            raise BadParameter(name, f"Give a value for {name}, or leave it out.")
+        if len(value) > max_length:
+            raise BadParameter(name, f"At most {max_length} characters.")
+        if "\x00" in value:
+            raise BadParameter(name, "A null character is not allowed.")
+        if pattern and not re.fullmatch(pattern, value):
+            raise BadParameter(name, f"{value!r} is not in the form this parameter takes: see /api/docs/.")
+        return value
 
     def choice(self, name: str, choices: Sequence[str]) -> str:
         value = self.text(name)
         if value and value not in choices:
-            raise ValidationError({name: [f"Use one of: {', '.join(choices)}."]})
+            raise BadParameter(name, f"Use one of: {', '.join(choices)}.")
         return value
 
     def flag(self, name: str) -> bool:
@@ -287,25 +344,18 @@ class _Query:
             return False
         if value in ("true", "1", "yes"):
             return True
-        raise ValidationError({name: ["Use true or false."]})
+        raise BadParameter(name, "Use true or false.")
 
-    def number(self, name: str) -> int | None:
+    def number(self, name: str, low: int = 1, high: int = 2**31 - 1) -> int | None:
         value = self.text(name, 12)
         if not value:
             return None
-        if not value.isdigit():
-            raise ValidationError({name: ["Use a whole number."]})
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise BadParameter(name, f"Use a whole number from {low} to {high}.")
         return int(value)
 
 
 # --- returns ------------------------------------------------------------------------------------------------------
-@extend_schema(
-    parameters=[
-        OpenApiParameter("agency", str, description="An agency's short name, e.g. CSC."),
-        OpenApiParameter("period", str, description='A quarter, e.g. "2026-27 Q2".'),
-        OpenApiParameter("status", str, enum=[choice for choice, _ in State.choices]),
-    ]
-)
 class ReturnList(generics.ListAPIView):
     serializer_class = s.ReturnSerializer
     pagination_class = Pages
@@ -320,12 +370,14 @@ class ReturnList(generics.ListAPIView):
         qs = returns.returns_readable(user=self.request.user).order_by(
             "-period__year", "-period__quarter", "agency__short_name", "pk"
         )
-        agency = query.text("agency", 40)
+        agency = query.text("agency", SHORT_NAME_MAX)
         if agency:
             qs = qs.filter(agency__short_name=agency)
-        period = query.text("period", 20)
+        period = query.text("period", 10, PERIOD)
         if period:
-            quarter = _period_param(period)
+            quarter = _quarter_or_none(period)
+            if quarter is None:
+                return qs.none()
             qs = qs.filter(period__year=quarter.year, period__quarter=quarter.number)
         status = query.choice("status", [choice for choice, _ in State.choices])
         if status:
@@ -338,7 +390,12 @@ class ReturnList(generics.ListAPIView):
 
     @extend_schema(
         summary="The returns this key may read (an agency key: its own agency's)",
-        responses={200: s.ReturnSerializer(many=True), **problems_for(*READ, 422)},
+        parameters=[
+            text_param("agency", "An agency's short name, e.g. CSC."),
+            text_param("period", 'A quarter, e.g. "2026-27 Q2".', max_length=10, pattern=PERIOD),
+            OpenApiParameter("status", str, enum=[choice for choice, _ in State.choices]),
+        ],
+        responses={200: s.ReturnSerializer(many=True), **problems_for(*LIST)},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
@@ -349,13 +406,17 @@ class ReturnList(generics.ListAPIView):
         responses={
             200: OpenApiResponse(s.ReturnSerializer, description="It was already started: this is it."),
             201: OpenApiResponse(s.ReturnSerializer, description="Started, with a blank row per indicator."),
-            **problems_for(401, 403, 409, 422, 429),
+            **problems_for(*BODY, 401, 403, 409, 422, 429),
         },
     )
     def post(self, request: Request) -> Response:
         body = s.ReturnStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        quarter = _period_param(body.validated_data["period"])
+        quarter = _quarter_or_none(body.validated_data["period"])
+        if quarter is None:
+            raise ValidationError(
+                {"period": ['Write the quarter like "2026-27 Q2": the second year follows the first.']}
+            )
         period = period_for_quarter(quarter)
         agency: Agency = request.user.agency
         if period is None:
@@ -405,14 +466,13 @@ def _values_data(ret: Return) -> dict:
     return {"id": ret.pk, "version": ret.version, "status": ret.status, "values": rows}
 
 
-DRY_RUN = OpenApiParameter(
-    "dry_run", bool, description="true: check and show what would change, saving nothing (no If-Match needed)."
-)
+DRY_RUN = OpenApiParameter("dry_run", bool, description="true: check and show what would change, saving nothing.")
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
-    description='The ETag from GET, e.g. "12.7". Required to save; a stale one is refused with 412.',
+    required=True,
+    description='The ETag from GET, e.g. "12.7": the version the change is made on. A stale one is refused with 412.',
 )
 
 
@@ -439,14 +499,14 @@ class ReturnValues(APIView):
     def put(self, request: Request, pk: int) -> Response:
         dry_run = _Query(request).flag("dry_run")
         ret = returns.return_for_edit(user=request.user, pk=pk)
-        try:
-            seen = _seen_version(request, ret, required=not dry_run)
-        except _Answer as answer:
-            return answer.response
         body = s.ValuesInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         given = body.validated_data["values"]
         _check_codes(ret, given)
+        try:
+            seen = _seen_version(request, ret, required=True)
+        except _Answer as answer:
+            return answer.response
         refusal = returns.edit_block_reason(ret, request.user)
         if refusal:
             return problem_response(409, refusal, request=request)
@@ -525,9 +585,9 @@ def _check_codes(ret: Return, given: dict) -> None:
         figures = numbers.FIELDS_BY_UNIT[indicator.unit]
         wrong = {
             name: [
-                f"{code} is a {indicator.get_unit_display().lower()}: give "
-                + (" and ".join(figures) if len(figures) > 1 else "its value")
-                + f", not {name}."
+                f"{code} is a {indicator.get_unit_display().lower()}: give its "
+                + (" and ".join(figures) if len(figures) > 1 else "value")
+                + f", not a {name}."
             ]
             for name in ("numerator", "denominator", "value")
             if name in fields and name not in figures
@@ -549,12 +609,12 @@ class ReturnSubmit(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         ret = returns.return_for_edit(user=request.user, pk=pk)
+        body = s.SubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         try:
             seen = _seen_version(request, ret, required=True)
         except _Answer as answer:
             return answer.response
-        body = s.SubmitSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
         try:
             submitted = services.return_submit(
                 ret=ret,
@@ -626,20 +686,33 @@ class DatasetView(APIView):
     @extend_schema(
         summary="The published Partnership Neglect Dataset in long format, as the CSV export publishes it",
         parameters=[
-            OpenApiParameter("indicator", str, description="Indicator codes, comma separated: N01,N05."),
-            OpenApiParameter("period", str, description='Quarters, comma separated: "2025-26 Q4,2026-27 Q1".'),
-            OpenApiParameter("snapshot", int, description="A snapshot's id (default: the latest published)."),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int, description="Rows per page, at most 1000 (default 100)."),
+            text_param("indicator", "Indicator codes, comma separated: N01,N05.", max_length=2000, pattern=CODES),
+            text_param(
+                "period", 'Quarters, comma separated: "2025-26 Q4,2026-27 Q1".', max_length=2000, pattern=PERIODS
+            ),
+            OpenApiParameter(
+                "snapshot",
+                {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                description="A snapshot's id (default: the latest published).",
+            ),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": Pages.max_page_size},
+                description=f"Rows per page, at most {Pages.max_page_size} (default {Pages.page_size}).",
+            ),
         ],
-        responses={200: DatasetPageSerializer, **problems_for(*OBJECT, 422)},
+        responses={200: DatasetPageSerializer, **problems_for(*LIST)},
     )
     def get(self, request: Request) -> Response:
         query = _Query(request)
-        codes = [c.strip() for c in query.text("indicator", 2000).split(",") if c.strip()]
-        quarters = [_period_param(p).index for p in query.text("period", 2000).split(",") if p.strip()]
+        codes = [c for c in query.text("indicator", 2000, CODES).split(",") if c]
+        named = [_quarter_or_none(p) for p in query.text("period", 2000, PERIODS).split(",") if p]
+        quarters = [q.index for q in named if q is not None]
+        if named and not quarters:
+            quarters = [-1]  # only quarters that name none: no rows
         page = query.number("page") or 1
-        size = min(query.number("page_size") or Pages.page_size, Pages.max_page_size)
+        size = query.number("page_size", 1, Pages.max_page_size) or Pages.page_size
         snapshot_id = query.number("snapshot")
         try:
             snapshot = reading.snapshot_for(user=request.user, pk=snapshot_id)
