@@ -129,11 +129,14 @@ def _seen_version(request: Request, ret: Return, *, required: bool) -> int | Non
         return None
     if header == "*":
         return ret.version
+    versions = set()
     for tag in header.split(","):
         tag = tag.strip().removeprefix("W/").strip('"')
         ident, _, version = tag.partition(".")
         if ident == str(ret.pk) and version.isdigit() and len(version) < 10:
-            return int(version)
+            versions.add(int(version))
+    if versions:  # any one of them current matches (RFC 9110); else the newest seen meets the conflict
+        return ret.version if ret.version in versions else max(versions)
     raise _Answer(
         problem_response(
             412,
