@@ -6,6 +6,8 @@ from rest_framework import authentication, exceptions
 
 from agencies import api_keys
 
+from .throttles import FailedKeyThrottle
+
 REFUSALS = {
     "malformed": "That is not an API key: keys look like np_ followed by two parts joined by _.",
     "unknown": "That API key is not known. Check it was copied whole, or ask the partnership analyst for a new one.",
@@ -26,17 +28,25 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = raw.strip()
         django_request = request._request
         if scheme.lower() != "bearer" or not raw:
-            django_request.api_key_refusal = "malformed"
+            self._failed(django_request, "malformed")
             raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Bearer np_...'.")
         presented = api_keys.key_for(raw)
         if presented.refusal:
-            django_request.api_key_refusal = presented.refusal
             django_request.api_key = presented.key  # a revoked or expired key is named in the log
+            self._failed(django_request, presented.refusal)
             raise exceptions.AuthenticationFailed(REFUSALS[presented.refusal])
         key = presented.key
         api_keys.note_use(key)
         django_request.api_key = key
         return key.account, key
+
+    @staticmethod
+    def _failed(django_request, refusal: str) -> None:
+        """Count a key that did not work against the client's address; over the limit, 429 instead of 401."""
+        django_request.api_key_refusal = refusal
+        throttle = FailedKeyThrottle()
+        if not throttle.allow_request(django_request, None):
+            raise exceptions.Throttled(throttle.wait())
 
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'

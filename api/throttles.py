@@ -24,7 +24,7 @@ class KeyRateThrottle(SimpleRateThrottle):
 
 
 class AddressRateThrottle(SimpleRateThrottle):
-    """Requests with no working key: a guesser of keys is slowed by address (the trusted-proxy rule of the log)."""
+    """Requests with no key, by client address (the trusted-proxy rule of the access log)."""
 
     scope = "anonymous"
     setting = "API_RATE_WITHOUT_KEY"
@@ -34,3 +34,17 @@ class AddressRateThrottle(SimpleRateThrottle):
         if request.auth is not None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request._request)}
+
+
+class FailedKeyThrottle(SimpleRateThrottle):
+    """Keys that do not work, by client address: a guesser of keys is slowed before the key is even looked at.
+
+    The REST framework authenticates before it throttles, so api.authentication asks this one itself, with the
+    Django request (asking the REST framework's request for its user here would authenticate again)."""
+
+    scope = "failed-key"
+    setting = "API_RATE_WITHOUT_KEY"
+    get_rate = KeyRateThrottle.get_rate
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}

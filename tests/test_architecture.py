@@ -13,16 +13,40 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("neglect_portal", "agencies", "notifications", "dataset", "actionplans", "scrutiny")
+PACKAGES = ("neglect_portal", "agencies", "notifications", "dataset", "actionplans", "scrutiny", "api")
 
 # What may sit at the root of an app that is split into feature packages: Django's own file names and the modules
 # every package of the app shares. Anything else belongs in a package.
 APP_ROOTS = {
     "dataset": {"__init__", "apps", "models", "history", "cells", "demo", "urls", "admin"},
-    "scrutiny": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
-                 "attachments", "grading"},
-    "actionplans": {"__init__", "apps", "models", "forms", "selectors", "services", "views", "urls", "admin", "demo",
-                    "validation", "tracking"},
+    "scrutiny": {
+        "__init__",
+        "apps",
+        "models",
+        "forms",
+        "selectors",
+        "services",
+        "views",
+        "urls",
+        "admin",
+        "demo",
+        "attachments",
+        "grading",
+    },
+    "actionplans": {
+        "__init__",
+        "apps",
+        "models",
+        "forms",
+        "selectors",
+        "services",
+        "views",
+        "urls",
+        "admin",
+        "demo",
+        "validation",
+        "tracking",
+    },
 }
 
 

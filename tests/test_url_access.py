@@ -162,6 +162,20 @@ EXPECTED: dict[str, str] = {
     "two_factor:remove": "302/302 405/400 405/400 405/400 405/400 405/400 405/400",
     "two_factor:people": "302/302 404/404 404/404 200/200 404/404 404/404 200/200",
     "two_factor:reset": "302/302 404/404 404/404 200/200 404/404 404/404 200/200",
+    # issue 16: the API answers to keys, never to a session (401 for everyone signed in or not; the key access table
+    # is tests/api/test_access.py); its schema and docs are public.
+    "api:schema": "200/405 200/405 200/405 200/405 200/405 200/405 200/405",
+    "api:docs": "200/405 200/405 200/405 200/405 200/405 200/405 200/405",
+    "api:me": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:indicators": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:indicator": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:quarters": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:returns": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:return_detail": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:return_values": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:return_submit": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:return_history": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
+    "api:dataset": "401/401 401/401 401/401 401/401 401/401 401/401 401/401",
 }  # fmt: skip
 
 
@@ -279,7 +293,7 @@ PK_KIND = [
     ("scrutiny:outcome_", "outcome"), ("scrutiny:audit_", "audit"), ("scrutiny:case_create", "audit"),
     ("scrutiny:case_", "case"), ("scrutiny:evidence_", "evidence"), ("scrutiny:pack_build", "event"),
     ("scrutiny:event_", "event"), ("scrutiny:pack_", "pack"), ("notifications:", "notification"),
-    ("two_factor:", "user"),
+    ("two_factor:", "user"), ("api:return_", "return"),
 ]  # fmt: skip
 
 

@@ -4,30 +4,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('actionplans', '0004_stale_save_versions'),
+        ("actionplans", "0004_stale_save_versions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalaction',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalaction",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalactionplan',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalactionplan",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalactionupdate',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalactionupdate",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalprogressreport',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalprogressreport",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
     ]

@@ -4,40 +4,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scrutiny', '0005_pack_request_queue'),
+        ("scrutiny", "0005_pack_request_queue"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalaudit',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalaudit",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcaseaudit',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalcaseaudit",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalevidenceitem',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalevidenceitem",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalimpactoutcome',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalimpactoutcome",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalscrutinyevent',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicalscrutinyevent",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicaltrainingsession',
-            name='history_source',
-            field=models.CharField(choices=[('form', 'Form'), ('upload', 'Upload'), ('review', 'Review'), ('reopen', 'Reopen'), ('system', 'System'), ('admin', 'Admin'), ('api', 'API')], default='system', max_length=10),
+            model_name="historicaltrainingsession",
+            name="history_source",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("upload", "Upload"),
+                    ("review", "Review"),
+                    ("reopen", "Reopen"),
+                    ("system", "System"),
+                    ("admin", "Admin"),
+                    ("api", "API"),
+                ],
+                default="system",
+                max_length=10,
+            ),
         ),
     ]

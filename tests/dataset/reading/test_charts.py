@@ -272,8 +272,13 @@ def test_a_kept_chart_script_is_what_the_include_writes_from_the_figure():
 
 def test_a_year_to_date_target_line_climbs_to_the_target_within_each_year():
     info = IndicatorInfo(
-        code="N27", title="Trained against plan", unit="percentage", polarity="higher", objective="recognise",
-        target=Decimal(100), accumulation="year_to_date",
+        code="N27",
+        title="Trained against plan",
+        unit="percentage",
+        polarity="higher",
+        objective="recognise",
+        target=Decimal(100),
+        accumulation="year_to_date",
     )
     quarters = list(range(2019 * 4, 2019 * 4 + 5))  # 2019-20 Q1 to 2020-21 Q1
     values = {q: Decimal(20) for q in quarters}
