@@ -74,6 +74,9 @@ EVENTS = (
     "publish",
     "pack_download",
     "attachment_download",
+    "api_key_created",
+    "api_key_revoked",
+    "api_request",  # written by the API (api.middleware), one per request, with the key's name
 )
 _BLOCK = 64 * 1024
 SCAN_BYTES = 32 * 1024 * 1024  # the newest 32 MB: months of a partnership's events; older ones are in rotated files

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
-from . import access, access_log, selectors
+from . import access, access_log, api_keys, selectors
 
 
 def agency_list(request: HttpRequest) -> HttpResponse:
@@ -14,7 +14,11 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "agencies/list.html",
-        {"agencies": agencies, "partnership_people": selectors.partnership_people(user=request.user)},
+        {
+            "agencies": agencies,
+            "partnership_people": selectors.partnership_people(user=request.user),
+            "can_manage_keys": api_keys.can_manage_keys(request.user),
+        },
     )
 
 

@@ -15,6 +15,7 @@ expected answer, not whatever the code does.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -23,6 +24,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 PERSONAS = ("anonymous", "csc.lead", "police.lead", "analyst", "member", "scrutineer", "admin")
 # URLs whose object belongs to Children's Social Care: police.lead must never get more than a 404 (or 405) there.
@@ -53,6 +55,10 @@ EXPECTED: dict[str, str] = {
     "agencies:list": "302/302 200/200 200/200 200/200 200/200 200/200 200/200",
     "agencies:detail": "302/302 200/200 404/404 200/200 200/200 200/200 404/404",
     "agencies:access_log": "302/302 404/405 404/405 404/405 404/405 404/405 200/405",
+    "agencies:api_keys": "302/302 404/405 404/405 200/405 404/405 404/405 200/405",
+    "agencies:api_key_create": "302/302 404/404 404/404 200/400 404/404 404/404 200/400",
+    "agencies:api_key_made": "302/302 404/405 404/405 200/405 404/405 404/405 200/405",
+    "agencies:api_key_revoke": "302/302 404/404 404/404 200/302 404/404 404/404 200/302",
     "review_queue": "302/302 404/405 404/405 200/405 404/405 404/405 404/405",
     "review_accept_many": "302/302 405/404 405/404 405/400 405/404 405/404 405/404",
     "dataset:return_list": "302/302 200/405 200/405 200/405 200/405 200/405 200/405",
@@ -207,7 +213,8 @@ def world(db, settings, django_capture_on_commit_callbacks):
     ):
         call_command("seed_demo", "--force", verbosity=0)
     from actionplans.models import Action, ActionPlan, ProgressReport
-    from agencies.models import Agency, User
+    from agencies import api_keys
+    from agencies.models import Agency, ApiKeyKind, User
     from dataset.models import (
         DatasetSnapshot,
         ExportJob,
@@ -249,6 +256,13 @@ def world(db, settings, django_capture_on_commit_callbacks):
     evidence.attachment_type, evidence.attachment_name = "pdf", "minutes.pdf"
     evidence.save()
     pack = EvidencePack.objects.order_by("-pk").first()
+    api_key = api_keys.key_create(
+        acting_user=User.objects.get(username="analyst"),
+        name="Mosaic quarterly extract",
+        kind=ApiKeyKind.AGENCY,
+        agency=csc,
+        expires_on=timezone.localdate() + timedelta(days=30),
+    ).key
     code = change.indicator.code if change else Indicator.objects.order_by("code").first().code
     ids = {
         "pk:agencies": csc.pk,
@@ -276,6 +290,7 @@ def world(db, settings, django_capture_on_commit_callbacks):
         "pk:pack": pack.pk,
         "pk:notification": Notification.objects.filter(recipient=lead).values_list("pk", flat=True).first()
         or Notification.objects.first().pk,
+        "pk:apikey": api_key.pk,
         "pk:user": lead.pk,  # whose second factor is reset: the Children's Social Care lead
         "uidb64": "MQ",
         "token": "set-password",
@@ -285,7 +300,8 @@ def world(db, settings, django_capture_on_commit_callbacks):
 
 # Which object a URL's `pk` names, by the URL's name.
 PK_KIND = [
-    ("agencies:", "agencies"), ("dataset:return_template", "return"), ("dataset:return_upload", "return"),
+    ("agencies:api_key", "apikey"), ("agencies:", "agencies"), ("dataset:return_template", "return"),
+    ("dataset:return_upload", "return"),
     ("dataset:upload_", "return"), ("dataset:return_", "return"), ("dataset:indicator_", "indicator"),
     ("dataset:check_", "check"), ("dataset:period_", "period"), ("dataset:export_job_", "exportjob"),
     ("dataset:dataset_", "snapshot"), ("dataset:process_change_", "processchange"),

@@ -52,7 +52,32 @@
     inputs.forEach(function (input) { input.addEventListener("input", update); });
   }
 
+  // Copy buttons (a new API key): the button names the input it copies; without JavaScript the button stays
+  // hidden and the text can be selected and copied by hand.
+  function copyButton(button) {
+    var input = document.getElementById(button.dataset.copy);
+    var status = document.querySelector("[data-copy-status='" + button.dataset.copy + "']");
+    if (!input) return;
+    function said(text) { if (status) status.textContent = text; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      input.focus();
+      input.select();
+      var copied = navigator.clipboard && window.isSecureContext
+        ? navigator.clipboard.writeText(input.value)
+        : Promise.reject(new Error("no clipboard"));
+      copied.catch(function () {
+        if (!document.execCommand || !document.execCommand("copy")) throw new Error("not copied");
+      }).then(function () {
+        said("Copied.");
+      }, function () {
+        said("Could not copy: the key is selected, so press Ctrl+C (or Cmd+C) to copy it.");
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("button[data-copy]").forEach(copyButton);
     document.querySelectorAll("fieldset.indicator-row").forEach(liveRatio);
     document.querySelectorAll("[data-error-summary]").forEach(enhanceErrorSummary);
     document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);

@@ -16,7 +16,10 @@ from agencies.models import User
 PERSONAS = ("analyst", "police.lead", "member", "scrutineer", "admin")
 PER_PAGE_KIND = 2  # two of each kind of page (two returns, two indicators...) show the trail is built from the object
 NO_TRAIL = {"home", "login", "password_change_done"}  # the top, and the pages about signing in and out
-SKIP = re.compile(r"^/(admin|static|media)/|/(download|attachment|pdf|print)/|\.(csv|xlsx|zip|pdf)$|^/accounts/logout")
+# /api/: the API's own pages (its docs are Swagger UI, not a portal page), linked from the API keys pages.
+SKIP = re.compile(
+    r"^/(admin|static|media|api)/|/(download|attachment|pdf|print)/|\.(csv|xlsx|zip|pdf)$|^/accounts/logout"
+)
 
 
 def text_of(fragment: str) -> str:
