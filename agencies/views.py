@@ -57,7 +57,10 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
             "when": parse_datetime(str(record.get("at", ""))),
             "event": record.get("event", ""),
             "outcome": record.get("outcome", ""),
-            "who": record.get("user") or record.get("username") or "-",
+            # an API request is the key's, by name (its account's user name means nothing to a reader)
+            "who": f"{record['api_key']} (API key)"
+            if record.get("api_key")
+            else record.get("user") or record.get("username") or "-",
             "role": record.get("role") or "",
             "ip": record.get("ip") or "-",
             "object": " ".join(str(record[k]) for k in ("object", "object_id") if record.get(k) is not None) or "-",

@@ -374,3 +374,15 @@ def test_a_second_submit_that_outwaits_the_first_is_sent_to_the_list(client, ana
     response = client.post(NEW, data, follow=True)
     assert response.redirect_chain[-1][0] == LIST and not ApiKey.objects.exists()
     assert "That key was made by the form you sent first" in response.content.decode()
+
+
+def test_the_access_log_page_names_an_api_request_by_its_key(client, admin_user, analyst, csc):
+    from django.test import Client as Plain
+
+    made = api_keys.key_create(
+        acting_user=analyst, name="Mosaic extract", kind=ApiKeyKind.AGENCY, agency=csc, expires_on=timezone.localdate()
+    )
+    Plain().get("/api/v1/me/", headers={"Authorization": f"Bearer {made.secret}"})
+    client.force_login(admin_user)
+    page = client.get(reverse("agencies:access_log"), {"event": "api_request"}).content.decode()
+    assert "Mosaic extract (API key)" in page and made.key.account.username not in page
