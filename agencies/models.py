@@ -77,8 +77,12 @@ class User(AbstractUser):
         help_text="Agency leads only. A lead with no agency can read and edit nothing.",
     )
 
+    # db_default too: a database migrated back to before this column (a data migration's test) still takes rows
     is_api_account = models.BooleanField(
-        default=False, editable=False, help_text="The account an API key acts through: not a person, never signs in."
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="The account an API key acts through: not a person, never signs in.",
     )
 
     objects = PeopleManager()

@@ -30,6 +30,7 @@ class Migration(migrations.Migration):
             model_name="historicaluser",
             name="is_api_account",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 editable=False,
                 help_text="The account an API key acts through: not a person, never signs in.",
@@ -39,6 +40,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="is_api_account",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 editable=False,
                 help_text="The account an API key acts through: not a person, never signs in.",
