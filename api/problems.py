@@ -173,9 +173,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         status_code = exc.status_code
         detail = MESSAGES.get(type(exc)) or str(exc.detail)
         if isinstance(exc, exceptions.Throttled):
+            who = "This key has" if getattr(request, "auth", None) is not None else "This address has"
             detail = (
-                f"This key has made too many requests. Wait {headers.get('Retry-After', 'a few')} seconds, then "
-                "try again."
+                f"{who} made too many requests. Wait {headers.get('Retry-After', 'a few')} seconds, then try again."
             )
     return problem_response(status_code, detail, request=request, headers=headers, errors=errors)
 

@@ -249,8 +249,9 @@ class PutResultSerializer(serializers.Serializer):
     saved = serializers.BooleanField(help_text="False on a dry run, and when nothing changed.")
     changed = serializers.IntegerField(help_text="How many indicators' figures changed (or would change).")
     version = serializers.IntegerField(help_text="The return's version now: the new ETag.")
-    errors = serializers.IntegerField()
-    queries = serializers.IntegerField()
+    errors = serializers.IntegerField(help_text="Errors (V..): a save with any saves nothing.")
+    queries = serializers.IntegerField(help_text="Unexplained queries (Q..): explain them in commentary to submit.")
+    explained_queries = serializers.IntegerField(help_text="Queries already explained in the row's commentary.")
     rows = PreviewRowSerializer(many=True)
 
 

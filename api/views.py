@@ -156,7 +156,7 @@ class _Answer(Exception):
 
 
 def _conflict_response(request: Request, conflict: services.Conflict) -> Response:
-    when = conflict.changed_at.isoformat() if conflict.changed_at else None
+    when = serializers.DateTimeField().to_representation(conflict.changed_at) if conflict.changed_at else None
     codes = sorted(conflict.changed_codes)
     changed = f" Indicators changed: {', '.join(codes)}." if codes else ""
     return problem_response(
@@ -521,13 +521,15 @@ class ReturnValues(APIView):
             ret=ret, rows=[GivenRow(code, dict(fields)) for code, fields in sorted(given.items())], blank_keeps=False
         )
         errors = [p for p in preview.problems if p.kind == validation.ERROR]
+        queries = [p for p in preview.problems if p.kind == validation.QUERY]
         result = {
             "dry_run": dry_run,
             "saved": False,
             "changed": len(preview.inputs),
             "version": ret.version,
             "errors": len(errors),
-            "queries": len(preview.problems) - len(errors),
+            "queries": sum(1 for p in queries if not p.explained),
+            "explained_queries": sum(1 for p in queries if p.explained),
             "rows": [
                 {
                     "code": row.indicator.code,

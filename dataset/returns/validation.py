@@ -133,9 +133,14 @@ class Problems:
         return any(p.blocking for p in self.items)
 
     def blocking_summary(self) -> str:
-        """ "1 error or unexplained query", "3 errors or unexplained queries": never "error(s)"."""
-        blocking = sum(1 for p in self.items if p.blocking)
-        return counted(blocking, "error or unexplained query", "errors or unexplained queries")
+        """What blocks, counted as it is: "2 errors", "4 unexplained queries", "1 error and 3 unexplained queries";
+        never "error(s)", and never "errors" for what are only queries."""
+        errors = sum(1 for p in self.items if p.blocking and p.kind == ERROR)
+        queries = sum(1 for p in self.items if p.blocking and p.kind != ERROR)
+        parts = [counted(errors, "error")] if errors else []
+        if queries:
+            parts.append(counted(queries, "unexplained query", "unexplained queries"))
+        return " and ".join(parts) or "no problems"
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -275,3 +275,16 @@ def test_no_session_or_csrf_is_involved(csc_key, csc_lead, client):
     api = Api(csc_key.secret)
     api.client = type(api.client)(enforce_csrf_checks=True)
     assert api.get("/api/v1/me/").status_code == 200
+
+
+def test_what_blocks_is_counted_as_it_is():
+    from dataset.returns.validation import ERROR, QUERY, Problem, Problems
+
+    def p(kind, blocking=True):
+        return Problem("X", "N01", "value", "m", blocking=blocking, kind=kind)
+
+    assert Problems([p(QUERY)] * 4).blocking_summary() == "4 unexplained queries"
+    assert Problems([p(ERROR)] * 2).blocking_summary() == "2 errors"
+    assert Problems([p(ERROR), p(QUERY), p(QUERY), p(QUERY, False)]).blocking_summary() == (
+        "1 error and 2 unexplained queries"
+    )
