@@ -54,7 +54,8 @@ def end_of(day: date) -> datetime:
 
 
 def _account_for(key_name: str, prefix: str, *, kind: str, agency: Agency | None) -> User:
-    account = User.accounts.create_user(
+    """The key's own account: made without a password, so Django stores an unusable one."""
+    return User.accounts.create_user(
         username=f"api-key-{prefix}",
         first_name=key_name[:150],
         last_name="(API key)",
@@ -62,9 +63,6 @@ def _account_for(key_name: str, prefix: str, *, kind: str, agency: Agency | None
         agency=agency if kind == ApiKeyKind.AGENCY else None,
         is_api_account=True,
     )
-    account.set_unusable_password()
-    account.save(update_fields=["password"])
-    return account
 
 
 @dataclass(frozen=True)

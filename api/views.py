@@ -757,18 +757,10 @@ class DatasetView(APIView):
 
 @extend_schema(exclude=True)
 class NotFoundView(APIView):
-    """Any other address under /api/v1/: a problem, not the site's HTML 404."""
+    """Any other address under /api/v1/, whatever the method: a problem, not the site's HTML 404."""
 
     permission_classes = [permissions.AllowAny]
-
-    def dispatch(self, request, *args, **kwargs):
-        return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         raise NotFound("There is nothing at this address: see /api/docs/ for the API's addresses.")
-
-    def get(self, request, *args, **kwargs):  # pragma: no cover - initial always raises
-        raise NotFound()
-
-    post = put = patch = delete = get
